@@ -1,0 +1,52 @@
+# Two commands on a fresh machine with Python 3.11 and make:
+#   make demo   set up, then run the main job on the demo district
+#   make test   set up, then run the whole suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= build/demo
+
+.PHONY: setup demo test lint bench present data clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (successgaps)" >/dev/null
+	touch $@
+
+# Debian's Chromium prints PDF handouts and drives the browser tests (its own downloads are
+# blocked here, so Playwright uses this one). Installed once, as root, when missing.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium (PDF handouts, browser tests)..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "warning: $(CHROMIUM) is missing and cannot be installed here: PDF handouts and browser tests are skipped"; \
+	fi
+
+setup: $(STAMP) $(CHROMIUM)  ## create .venv, install the package with its test tools, and Chromium
+
+demo: setup  ## screen the demo district and build every meeting's handouts into build/demo
+	$(BIN)/successgaps demo --out $(OUT)
+
+test: setup  ## lint, then run the whole suite
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: setup  ## ruff
+	$(BIN)/ruff check .
+
+bench: setup  ## benchmarks, each against a baseline measured in the same run
+	$(BIN)/python bench/bench_screen.py
+
+data: setup  ## regenerate the demo district from its seed
+	$(BIN)/python -m successgaps_lib.demo data/demo
+
+clean:  ## remove the virtual environment and build products
+	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis

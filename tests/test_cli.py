@@ -1,0 +1,52 @@
+"""The command line: --help everywhere, one-line errors with exit 2, screening the demo."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from successgaps_lib import cli
+
+BAD = Path(__file__).resolve().parent / "files" / "bad"
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "successgaps_lib.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.mark.parametrize("name", [None, *cli.COMMANDS])
+def test_help(name, capsys):
+    with pytest.raises(SystemExit) as exit:
+        cli.main([name, "--help"] if name else ["--help"])
+    assert exit.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: successgaps") and (name is None or name in out)
+
+
+def _bad_files():
+    expected = yaml.safe_load((BAD / "expected.yml").read_text()) if (BAD / "expected.yml").exists() else {}
+    return sorted(expected.items())
+
+
+@pytest.mark.parametrize(("name", "entry"), _bad_files())
+def test_bad_file_is_one_line_and_exit_2(name, entry):
+    """Every file of the bad-file corpus: one line on stderr, no traceback, exit code 2."""
+    args = ["screen", BAD / name]
+    mapping = entry.get("mapping") if isinstance(entry, dict) else None
+    if mapping:
+        args += ["--mapping", BAD / mapping]
+    result = run(*args)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert lines[0].startswith("successgaps: error: ") and name in lines[0]
+
+
+def test_missing_file_is_one_line():
+    result = run("screen", "no/such/file.csv")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "no/such/file.csv" in result.stderr
