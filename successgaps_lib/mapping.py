@@ -1,0 +1,423 @@
+"""Column mappings: how any table (a state's public file, a student-system export) maps onto the
+workbook's fields. Written once in YAML, next to the file as ``<file stem>.mapping.yml``.
+The format is documented in docs/mapping.md.
+
+>>> m = parse_mapping({"layout": "wide", "columns": {"year": ["SCHOOL_YEAR", "SY"], "outcome": "INDICATOR"},
+...                    "constants": {"district": "State"},
+...                    "wide": {"numerator": "{group}_NUM", "denominator": "{group}_DEN"}})
+>>> m.columns["year"], m.constants["district"]
+(('SCHOOL_YEAR', 'SY'), 'State')
+>>> long = apply_mapping(pd.DataFrame({"SCHOOL_YEAR": ["2023-24"], "INDICATOR": ["GRAD"],
+...     "ALL_NUM": ["90"], "ALL_DEN": ["100"], "MB_NUM": ["*"], "MB_DEN": ["12"]},
+...     index=pd.Index([4], name="row")), m, "state.csv")
+>>> long[["row", "group", "numerator", "denominator", "_col_numerator"]].values.tolist()
+[[4, 'ALL', '90', '100', 'ALL_NUM'], [4, 'MB', '*', '12', 'MB_NUM']]
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import pandas as pd
+
+from . import groups as vocab
+from .errors import ConfigError, InputError
+from .parse import parse_flag, parse_year
+from .read import fold
+from .table import STUDENT_COLUMNS
+
+COUNT_FIELDS = ("year", "district", "school", "group", "outcome", "numerator", "denominator", "rate",
+                "numerator_low", "numerator_high")
+STUDENT_FIELDS = tuple(STUDENT_COLUMNS)
+PLACEHOLDERS = ("group", "outcome")
+WIDE_VALUES = ("numerator", "denominator", "rate")
+_TOP_KEYS = ("kind", "file", "layout", "columns", "constants", "wide", "values", "suppressed",
+             "skip_columns", "year_is", "rate_scale", "description")
+_FILE_KEYS = ("sheet", "header_row", "encoding")
+_WIDE_KEYS = (*WIDE_VALUES, "groups", "outcomes")
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A validated column mapping (see docs/mapping.md). Build it with ``parse_mapping`` or ``read_mapping``."""
+
+    kind: str = "counts"  # counts | students
+    layout: str = "long"  # long | wide
+    sheet: str | None = None
+    header_row: int | None = None
+    encoding: str | None = None
+    columns: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # field -> names
+    constants: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # field -> text
+    wide: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # value field -> pattern
+    tokens: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # placeholder -> names
+    values: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # field -> {fold: text|None}
+    suppressed: frozenset = frozenset()  # extra suppression markers, folded
+    skip_columns: frozenset = frozenset()  # folded
+    year_is: str = "end"
+    rate_scale: int = 100  # 100: rates in percent; 1: fractions
+    source: str = "built-in mapping"
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return STUDENT_FIELDS if self.kind == "students" else COUNT_FIELDS
+
+    def names(self) -> set[str]:
+        """Every column name this mapping may look for (folded), for finding the header row."""
+        names = {fold(n) for alternatives in self.columns.values() for n in alternatives}
+        tokens = dict(self.tokens)
+        own = [name for name in self.values.get("group", {}) if name]
+        if own and "group" not in tokens:  # the file's own group names, e.g. MBL for MB
+            tokens["group"] = (*own, "ALL", *(g.code for g in vocab.GROUPS.values()))
+        for pattern in self.wide.values():
+            names.update(fold(n) for n in _pattern_examples(pattern, tokens))
+        return names
+
+
+def _fail(source: str, key: str, problem: str) -> ConfigError:
+    return ConfigError(" ".join(f"{source}: key {key!r}: {problem}".split()))
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.85)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _names(source: str, key: str, value) -> tuple[str, ...]:
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str | int) for v in value):
+        raise _fail(source, key, "expected a column name or a list of alternative names")
+    return tuple(str(v).strip() for v in value)
+
+
+def read_mapping(path) -> Mapping:
+    """Read and validate a mapping YAML file; ``ConfigError`` naming the key if it is invalid."""
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: mapping file not found") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: the mapping is not UTF-8 text") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise ConfigError(" ".join(f"{path}: not valid YAML{where}: {problem}".split())) from None
+    return parse_mapping(data, source=str(path))
+
+
+def parse_mapping(data, *, source: str = "mapping") -> Mapping:
+    """Validate a mapping given as a dict (the parsed YAML)."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the mapping must be a set of 'key: value' lines, not {type(data).__name__}")
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise _fail(source, key, f"unknown key{_suggest(key, _TOP_KEYS)}; known keys: {', '.join(_TOP_KEYS)}")
+    kind = data.get("kind", "counts")
+    if kind not in ("counts", "students"):
+        raise _fail(source, "kind", f"{kind!r} is not one of counts, students")
+    layout = data.get("layout", "long")
+    if layout not in ("long", "wide"):
+        raise _fail(source, "layout", f"{layout!r} is not one of long, wide")
+    if kind == "students" and layout == "wide":
+        raise _fail(source, "layout", "student records are one row per child: layout must be long")
+    fields = STUDENT_FIELDS if kind == "students" else COUNT_FIELDS
+
+    file = data.get("file") or {}
+    if not isinstance(file, dict):
+        raise _fail(source, "file", "expected keys sheet, header_row, encoding")
+    for key in file:
+        if key not in _FILE_KEYS:
+            raise _fail(source, f"file.{key}", f"unknown key{_suggest(key, _FILE_KEYS)}")
+    header_row = file.get("header_row")
+    if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int)
+                                   or header_row < 1):
+        raise _fail(source, "file.header_row", f"{header_row!r} is not a row number (1 = the first row)")
+    sheet = file.get("sheet")
+    if sheet is not None and not isinstance(sheet, str | int):
+        raise _fail(source, "file.sheet", "expected the name of a sheet")
+    encoding = file.get("encoding")
+    if encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            raise _fail(source, "file.encoding", f"unknown encoding {encoding!r}") from None
+
+    columns = _section(data, "columns", source)
+    constants = _section(data, "constants", source)
+    for section, entries in (("columns", columns), ("constants", constants)):
+        for key in entries:
+            if key not in fields:
+                raise _fail(source, f"{section}.{key}", f"not a field of {kind}{_suggest(key, fields)}; "
+                            f"fields: {', '.join(fields)}")
+    columns = {k: _names(source, f"columns.{k}", v) for k, v in columns.items()}
+    for key, value in constants.items():
+        if key in columns:
+            raise _fail(source, f"constants.{key}", "given both as a column and as a constant")
+        if value is None or isinstance(value, list | dict):
+            raise _fail(source, f"constants.{key}", "expected one value")
+    constants = {k: str(v).strip() for k, v in constants.items()}
+    _check_constants(source, constants)
+
+    wide, tokens = {}, {}
+    raw_wide = data.get("wide")
+    if layout == "wide":
+        if not isinstance(raw_wide, dict):
+            raise _fail(source, "wide", "layout: wide needs patterns such as numerator: '{group}_NUM'")
+        for key, value in raw_wide.items():
+            if key not in _WIDE_KEYS:
+                raise _fail(source, f"wide.{key}", f"unknown key{_suggest(key, _WIDE_KEYS)}")
+            if key in ("groups", "outcomes"):
+                tokens[key[:-1]] = _names(source, f"wide.{key}", value)
+                continue
+            if not isinstance(value, str) or not re.search(r"\{(group|outcome)\}", value):
+                raise _fail(source, f"wide.{key}", "expected a column-name pattern holding {group} "
+                            "and/or {outcome}, such as '{group}_NUM'")
+            if re.search(r"\{(?!group\}|outcome\})[^}]*\}", value):
+                raise _fail(source, f"wide.{key}", "the only placeholders are {group} and {outcome}")
+            wide[key] = value.strip()
+            if key in columns:
+                raise _fail(source, f"wide.{key}", "given both as a column and as a pattern")
+        lead = wide.get("numerator") or wide.get("rate")
+        if lead is None:
+            raise _fail(source, "wide", "needs a numerator (or rate) pattern")
+        if "denominator" not in wide and "denominator" not in columns:
+            raise _fail(source, "wide", "needs a denominator pattern (or a denominator column)")
+        placed = set(_placeholders(lead))
+        for key, pattern in wide.items():
+            if not set(_placeholders(pattern)) <= placed:
+                raise _fail(source, f"wide.{key}", f"uses a placeholder the pattern {lead!r} does not have")
+        for name in PLACEHOLDERS:
+            given = name in columns or name in constants
+            if name in placed and given:
+                raise _fail(source, f"columns.{name}", f"{name} comes from the pattern {lead!r} already")
+            if name not in placed and not given:
+                raise _fail(source, "wide", f"{name} is neither in the patterns nor a column or constant")
+    elif raw_wide is not None:
+        raise _fail(source, "wide", "only used with layout: wide")
+
+    values = {}
+    for key, table in _section(data, "values", source).items():
+        if key not in fields:
+            raise _fail(source, f"values.{key}", f"not a field of {kind}{_suggest(key, fields)}")
+        if not isinstance(table, dict):
+            raise _fail(source, f"values.{key}", "expected 'the file's value: the workbook's value' lines")
+        values[key] = {fold(raw) if fold(raw) else str(raw).strip(): _target(source, key, raw, target)
+                       for raw, target in table.items()}
+
+    suppressed = data.get("suppressed", [])
+    if isinstance(suppressed, str):
+        suppressed = [suppressed]
+    if not isinstance(suppressed, list):
+        raise _fail(source, "suppressed", "expected a list of markers such as ['~', 'n<10']")
+    skip = data.get("skip_columns", [])
+    skip = _names(source, "skip_columns", skip) if skip else ()
+    year_is = data.get("year_is", "end")
+    if year_is not in ("end", "start"):
+        raise _fail(source, "year_is", f"{year_is!r} is not one of end, start")
+    rate_scale = data.get("rate_scale", "percent")
+    if rate_scale not in ("percent", "fraction"):
+        raise _fail(source, "rate_scale", f"{rate_scale!r} is not one of percent, fraction")
+    return Mapping(
+        kind=kind, layout=layout, sheet=None if sheet is None else str(sheet), header_row=header_row,
+        encoding=encoding, columns=MappingProxyType(columns), constants=MappingProxyType(constants),
+        wide=MappingProxyType(wide), tokens=MappingProxyType(tokens), values=MappingProxyType(values),
+        suppressed=frozenset("".join(str(m).split()).lower() for m in suppressed),
+        skip_columns=frozenset(fold(s) for s in skip), year_is=year_is,
+        rate_scale=100 if rate_scale == "percent" else 1, source=source,
+    )
+
+
+def _check_constants(source: str, constants: dict) -> None:
+    """Constants that must name something the workbook knows are checked now, not at load time."""
+    checks = {"year": lambda v: parse_year(v, single="end"), "group": vocab.canonical_group,
+              "outcome": vocab.canonical_outcome}
+    for key, check in checks.items():
+        if key in constants:
+            try:
+                check(constants[key])
+            except (KeyError, ValueError):
+                raise _fail(source, f"constants.{key}",
+                            f"{constants[key]!r} is not a {key} the workbook knows") from None
+
+
+def _section(data: dict, key: str, source: str) -> dict:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise _fail(source, key, "expected 'name: value' lines")
+    return value
+
+
+def _target(source: str, key: str, raw, target):
+    """Check one ``values`` entry: a known group/outcome/flag, or null to drop matching rows."""
+    if target is None:
+        return None
+    target = str(target).strip()
+    where = f"values.{key}.{raw}"
+    try:
+        if key == "group":
+            return vocab.canonical_group(target)
+        if key == "outcome":
+            return vocab.canonical_outcome(target)
+        if key in ("race", "sex"):
+            label = vocab.canonical_group(target)
+            if vocab.GROUPS.get(label) is None or vocab.GROUPS[label].dimension != key:
+                raise KeyError(target)
+            return str(vocab.GROUPS[label].value)
+        if key in ("disability", "english_learner", "econ_disadvantaged", "migrant", "homeless", "foster_care"):
+            return "Y" if parse_flag(target) else "N"
+    except (KeyError, ValueError):
+        raise _fail(source, where, f"{target!r} is not a {key} the workbook knows") from None
+    return target
+
+
+# --- Applying a mapping to a table ----------------------------------------------------------
+
+def _placeholders(pattern: str) -> list[str]:
+    return re.findall(r"\{(group|outcome)\}", pattern)
+
+
+def _pattern_regex(pattern: str, tokens) -> re.Pattern:
+    parts = re.split(r"(\{group\}|\{outcome\})", pattern)
+    out = []
+    for part in parts:
+        name = part[1:-1] if part in ("{group}", "{outcome}") else None
+        if name is None:
+            out.append(re.escape(part))
+        elif name in tokens:
+            alternatives = sorted(tokens[name], key=len, reverse=True)
+            out.append(f"(?P<{name}>{'|'.join(re.escape(t) for t in alternatives)})")
+        else:
+            out.append(f"(?P<{name}>.+?)")
+    return re.compile("".join(out), re.IGNORECASE)
+
+
+def _pattern_examples(pattern: str, tokens) -> list[str]:
+    """Pattern instances for the header search: with listed tokens, else with common group codes."""
+    groups = tokens.get("group", ("ALL", *(g.code for g in vocab.GROUPS.values())))
+    outcomes = tokens.get("outcome", tuple(o.code for o in vocab.OUTCOMES.values()))
+    return [pattern.replace("{group}", g).replace("{outcome}", o) for g in groups for o in outcomes]
+
+
+def resolve_columns(frame: pd.DataFrame, mapping: Mapping, file: str, required=()) -> dict[str, str]:
+    """The frame's column for each mapped field (first alternative present, matched folded).
+
+    Raises ``InputError`` naming the first ``required`` field with no column.
+    """
+    present = {fold(c): c for c in frame.columns}
+    found = {}
+    for name, alternatives in mapping.columns.items():
+        for alternative in alternatives:
+            if fold(alternative) in present:
+                found[name] = present[fold(alternative)]
+                break
+    for name in required:
+        if name not in found and name not in mapping.constants:
+            alternatives = mapping.columns.get(name, (name,))
+            others = f" (or {', '.join(repr(a) for a in alternatives[1:4])})" if len(alternatives) > 1 else ""
+            hints = [_suggest(a, list(frame.columns)) for a in alternatives]
+            hint = next((h for h in hints if h), "")
+            where = f"; {mapping.source}, columns.{name}" if mapping.source.endswith((".yml", ".yaml")) else ""
+            raise InputError(file, f"missing required column{hint}", column=alternatives[0],
+                             expected=f"a column named {alternatives[0]!r}{others}{where}")
+    return found
+
+
+def apply_mapping(frame: pd.DataFrame, mapping: Mapping, file: str, required=()) -> pd.DataFrame:
+    """Turn a raw table into long rows of raw text, one per (row, group, outcome) value.
+
+    Columns: ``row`` (the row in the file), one per mapped field (text as in the file, or the
+    constant), and ``_col_<field>``: the file column each value came from (None for a
+    constant), for error messages. Rows are in file order.
+    """
+    lead = mapping.wide.get("numerator") or mapping.wide.get("rate") or ""
+    patterned = set(mapping.wide) | set(_placeholders(lead))
+    found = resolve_columns(frame, mapping, file, required=[r for r in required if r not in patterned])
+    base = pd.DataFrame({"row": frame.index.to_numpy()})
+    for name, column in found.items():
+        base[name] = frame[column].to_numpy()
+        base[f"_col_{name}"] = column
+    for name, value in mapping.constants.items():
+        if name not in found:
+            base[name] = value
+            base[f"_col_{name}"] = None
+    if mapping.layout == "long":
+        return base
+    return _melt(frame, base, mapping, file, used=set(found.values()))
+
+
+def _melt(frame: pd.DataFrame, base: pd.DataFrame, mapping: Mapping, file: str, used: set) -> pd.DataFrame:
+    lead_field = "numerator" if "numerator" in mapping.wide else "rate"
+    regexes = {f: _pattern_regex(p, mapping.tokens) for f, p in mapping.wide.items()}
+    matches: dict[str, dict[tuple, str]] = {f: {} for f in regexes}
+    for column in frame.columns:
+        if column in used or fold(column) in mapping.skip_columns:
+            continue
+        for name, regex in regexes.items():
+            match = regex.fullmatch(column.strip())
+            if match:
+                key = tuple(sorted(match.groupdict().items()))
+                matches[name][key] = column
+                break
+    lead = matches[lead_field]
+    if not lead:
+        raise InputError(file, f"no column matches the pattern {mapping.wide[lead_field]!r}",
+                         expected=f"columns such as {_pattern_examples(mapping.wide[lead_field], mapping.tokens)[0]!r} "
+                         f"({mapping.source}: wide.{lead_field})")
+    blocks = []
+    for key, column in lead.items():
+        tokens = dict(key)
+        block = base.copy()
+        for name in PLACEHOLDERS:
+            if name in tokens:
+                block[name] = tokens[name]
+                block[f"_col_{name}"] = column
+        for name in regexes:
+            wanted = tuple(sorted((p, tokens[p]) for p in _placeholders(mapping.wide[name])))
+            source = matches[name].get(wanted) or _find_folded(matches[name], wanted)
+            if source is None:
+                if name in ("denominator",) or (name == "numerator" and lead_field != "numerator"):
+                    expected = mapping.wide[name].replace("{group}", tokens.get("group", "")).replace(
+                        "{outcome}", tokens.get("outcome", ""))
+                    raise InputError(file, f"column {column!r} has no matching {name} column",
+                                     column=column, expected=f"a column named {expected!r}")
+                block[name] = ""
+                block[f"_col_{name}"] = None
+                continue
+            block[name] = frame[source].to_numpy()
+            block[f"_col_{name}"] = source
+        blocks.append(block)
+    # a denominator with no numerator is a renamed or mistyped column: say so
+    lead_keys = {tuple((p, v.lower()) for p, v in key) for key in lead}
+    lead_places = _placeholders(mapping.wide[lead_field])
+    for name in regexes:
+        if name == lead_field or set(_placeholders(mapping.wide[name])) != set(lead_places):
+            continue
+        for key, column in matches[name].items():
+            if tuple((p, v.lower()) for p, v in key) not in lead_keys:
+                instance = mapping.wide[lead_field]
+                for p, v in key:
+                    instance = instance.replace("{" + p + "}", v)
+                raise InputError(file, f"{name} column without its {lead_field} column", column=column,
+                                 expected=f"a column named {instance!r}")
+    long = pd.concat(blocks, ignore_index=True)
+    order = len(blocks)
+    long["_block"] = [i for i in range(order) for _ in range(len(base))]
+    return long.sort_values(["row", "_block"], kind="stable").drop(columns="_block").reset_index(drop=True)
+
+
+def _find_folded(matches: dict, wanted: tuple):
+    lowered = tuple((p, v.lower()) for p, v in wanted)
+    for key, column in matches.items():
+        if tuple((p, v.lower()) for p, v in key) == lowered:
+            return column
+    return None

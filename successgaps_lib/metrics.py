@@ -1,0 +1,570 @@
+"""Gap metrics: pure, vectorized functions on the canonical counts table.
+
+Notation (design.md section 2): in one district or school, ``a_g`` children of group
+``g`` have the outcome out of ``n_g`` at risk; the comparison group has ``a_c`` of ``n_c``.
+
+* risk ``R = a / n``, with a Wilson score interval;
+* risk difference ``R_g - R_c`` with Newcombe's hybrid score interval (his method 10);
+* risk ratio ``R_g / R_c`` with the Katz log interval;
+* alternate risk ratio (district group against all other children in the state), weighted
+  risk ratio, composition and the E-formula;
+* the multi-year rule (``consecutive_years``).
+
+Rules that decide whether a gap is *measurable* (34 CFR 300.647 lets a state set a minimum
+n-size of at most 30 and a minimum cell size of at most 10 as presumed reasonable; both are
+parameters here):
+
+* an unknown (suppressed) count makes the gap unmeasurable, never zero;
+* the **n-size** applies to denominators: the group *and* the comparison group need at
+  least ``min_n`` children, otherwise the gap is "too few to measure" and carries a
+  ``reason``; difference, interval and ratio are then NaN (the group's own rate and its
+  Wilson interval are still given, for the data team);
+* the **cell size** applies to numerators and, as in the regulation, only to the **risk
+  ratio**: with fewer than ``min_cell`` children with the outcome in the group or in the
+  comparison group the ratio is not calculated (``rr_reason`` says why). The difference and
+  its interval are still shown. Applying the cell size to the whole gap would hide exactly
+  the gaps that matter: 3 graduates out of 40 is a very large gap, and 0 suspensions out of
+  200 is a real (favourable) difference.
+
+>>> gaps = compare(as_counts(pd.DataFrame({
+...     "year": 2025, "district": "D", "school": "", "outcome": "graduation",
+...     "group": ["All students", "Students with disabilities"],
+...     "numerator": [900, 60], "denominator": [1000, 100]})))
+>>> row = gaps.iloc[0]
+>>> row.comparison, round(float(row.rate_comparison), 4), round(float(row.difference), 4), bool(row.flagged)
+('all other children', 0.9333, -0.3333, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from successgaps_lib.groups import ALL_STUDENTS, COMPARISONS, GROUPS, OUTCOMES, groups_of
+from successgaps_lib.table import DISTRICT_LEVEL, KEY, as_counts
+
+#: Default minimum cell size (numerator) and n-size (denominator): the largest values
+#: 34 CFR 300.647(b)(1)(iv) presumes reasonable. Pass your state's values.
+MIN_CELL = 10
+MIN_N = 30
+#: Default screening thresholds. A gap is flagged when it is adverse, its interval of the
+#: difference excludes zero, AND it is at least 5 percentage points OR the group is at least
+#: twice as likely to have the harmful result (see ``compare``). Five points is a gap a team
+#: can see in a slide and act on; "twice as likely" is the plain-language ratio that catches
+#: rare outcomes (expulsion, identification by category) whose differences stay small in
+#: points. This is a screen for a team, not a determination of significant
+#: disproportionality: a state's own 300.647 threshold should be passed in when that is
+#: the question.
+DIFFERENCE_THRESHOLD = 0.05
+RR_THRESHOLD = 2.0
+CONFIDENCE = 0.95
+#: Multi-year rule: a state may wait for up to three consecutive years above its threshold.
+CONSECUTIVE_YEARS = 3
+_TOLERANCE = 1e-9  # so that 15% vs 10% meets a 5-point threshold despite binary floats
+
+#: Columns of the GAPS table, in order (team contract), then the extras this module adds.
+GAPS_COLUMNS = [
+    "year", "district", "school", "dimension", "group", "outcome", "comparison",
+    "a_group", "n_group", "rate_group", "rate_group_low", "rate_group_high",
+    "a_comparison", "n_comparison", "rate_comparison", "rate_comparison_low", "rate_comparison_high",
+    "difference", "ci_low", "ci_high", "risk_ratio", "rr_ci_low", "rr_ci_high",
+    "measurable", "reason", "adverse", "flagged", "score", "statement",
+    "rr_reason",  # "" when the risk ratio is calculated, else why not (cell size, ...)
+    "confidence",  # the confidence level of every interval on the row
+]
+STATE_COMPARISON = "all other children in the state"
+SUPPRESSED = "count suppressed in the source file"
+
+
+# --- Intervals ---------------------------------------------------------------------------
+
+def _z(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, not {confidence!r}")
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def _arrays(*values):
+    return [np.asarray(v, dtype=np.float64) for v in values]
+
+
+def wilson_interval(a, n, confidence: float = CONFIDENCE):
+    """Wilson score interval for the rate ``a / n`` (arrays or scalars): ``(low, high)``.
+
+    NaN where ``n`` is 0 or a count is unknown. Exactly 0 (1) when ``a`` is 0 (``n``).
+
+    >>> low, high = wilson_interval([0, 5, 10], [10, 10, 10])
+    >>> [round(float(x), 4) for x in low], [round(float(x), 4) for x in high]
+    ([0.0, 0.2366, 0.7225], [0.2775, 0.7634, 1.0])
+    """
+    a, n = _arrays(a, n)
+    z = _z(confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = a / n
+        centre = (a + z * z / 2) / (n + z * z)
+        half = z / (n + z * z) * np.sqrt(a * (n - a) / n + z * z / 4)
+        low = np.where(a == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+        high = np.where(a == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    bad = ~(n > 0) | np.isnan(p)
+    return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
+
+
+def difference_interval(a1, n1, a2, n2, confidence: float = CONFIDENCE):
+    """Newcombe's hybrid score interval for ``a1/n1 - a2/n2`` (his 1998 method 10).
+
+    Built from the two Wilson intervals; it stays inside [-1, 1] and behaves at 0% and 100%.
+
+    >>> low, high = difference_interval(56, 70, 48, 80)  # Newcombe (1998), example (a)
+    >>> round(float(low), 4), round(float(high), 4)
+    (0.0524, 0.3339)
+    """
+    a1, n1, a2, n2 = _arrays(a1, n1, a2, n2)
+    l1, u1 = wilson_interval(a1, n1, confidence)
+    l2, u2 = wilson_interval(a2, n2, confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1, p2 = a1 / n1, a2 / n2
+    d = p1 - p2
+    low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return low, high
+
+
+def ratio_interval(a1, n1, a2, n2, confidence: float = CONFIDENCE):
+    """Katz log interval for the risk ratio ``(a1/n1) / (a2/n2)``.
+
+    ``exp(ln RR +/- z * sqrt(1/a1 - 1/n1 + 1/a2 - 1/n2))``. Zero cells: when ``a1`` is 0 the
+    ratio is 0 and the lower bound is 0; when ``a2`` is 0 the ratio is infinite and the upper
+    bound is infinite. The other bound then comes from the usual correction (0.5 added to
+    each numerator and 1 to each denominator, i.e. 0.5 to each cell of the 2x2 table). Both
+    zero: NaN. (``compare`` never reaches these cases with a cell size of 1 or more.)
+
+    >>> low, high = ratio_interval(30, 100, 50, 900)  # RR = 0.3 / (50/900) = 5.4
+    >>> round(float(low), 2), round(float(high), 2)
+    (3.61, 8.08)
+    """
+    a1, n1, a2, n2 = _arrays(a1, n1, a2, n2)
+    z = _z(confidence)
+    zero = (a1 == 0) | (a2 == 0)
+    c1, m1 = np.where(zero, a1 + 0.5, a1), np.where(zero, n1 + 1, n1)
+    c2, m2 = np.where(zero, a2 + 0.5, a2), np.where(zero, n2 + 1, n2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_rr = np.log((c1 / m1) / (c2 / m2))
+        se = np.sqrt(1 / c1 - 1 / m1 + 1 / c2 - 1 / m2)
+        low, high = np.exp(log_rr - z * se), np.exp(log_rr + z * se)
+    low = np.where(a1 == 0, 0.0, low)
+    high = np.where(a2 == 0, np.inf, high)
+    bad = ((a1 == 0) & (a2 == 0)) | ~(n1 > 0) | ~(n2 > 0) | np.isnan(a1) | np.isnan(a2)
+    return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
+
+
+# --- Comparisons -------------------------------------------------------------------------
+
+def _lookup(labels: pd.Series, value) -> np.ndarray:
+    """``value(label)`` for each row, computed once per distinct label (fast on millions of rows)."""
+    codes, uniques = pd.factorize(labels)
+    return np.array([value(u) for u in uniques])[codes] if len(uniques) else np.array([])
+
+
+def higher_is_better(outcomes: pd.Series) -> np.ndarray:
+    """For each outcome id, whether a higher rate is better (ValueError naming unknown ids)."""
+    unknown = sorted(set(pd.unique(outcomes)) - set(OUTCOMES))
+    if unknown:
+        raise ValueError(f"unknown outcome id(s) {unknown}; expected ids of groups.OUTCOMES")
+    return _lookup(outcomes, lambda o: OUTCOMES[o].higher_is_better).astype(bool)
+
+
+def _excluded(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose group's dimension their outcome is not screened on (OUTCOMES[o].excluded_dimensions)."""
+    drop = np.zeros(len(frame), dtype=bool)
+    for outcome in OUTCOMES.values():
+        if outcome.excluded_dimensions:
+            labels = [g.label for g in GROUPS.values() if g.dimension in outcome.excluded_dimensions]
+            drop |= ((frame["outcome"] == outcome.id) & frame["group"].isin(labels)).to_numpy()
+    return drop
+
+
+def _sum_known(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Sum numerator and denominator by ``by``; a sum with any unknown part is unknown."""
+    values = frame[["numerator", "denominator"]]
+    grouped = values.groupby([frame[c] for c in by], sort=False)
+    totals = grouped.sum()
+    unknown = values.isna().groupby([frame[c] for c in by], sort=False).any()
+    return totals.mask(unknown).reset_index()
+
+
+def _comparison_counts(focal, counts, comparison, reference, state):
+    """Comparison numerator/denominator for each focal row, and rows with nothing to compare."""
+    place = ["year", "district", "school", "outcome"]
+    if comparison in ("all_other", "all"):
+        right, on, missing = counts[counts["group"] == ALL_STUDENTS], place, f"no {ALL_STUDENTS} row"
+    elif comparison == "group":
+        right, on, missing = counts[counts["group"] == reference], place, f"no {reference} row"
+    else:  # state: all other children in the state = state All students minus the state group
+        totals = _sum_known(state[state["school"] == DISTRICT_LEVEL], ["year", "group", "outcome"])
+        everyone = totals[totals["group"] == ALL_STUDENTS].drop(columns="group")
+        right = everyone.merge(totals, on=["year", "outcome"], suffixes=("", "_g"), validate="1:m")
+        right = right.assign(numerator=right["numerator"] - right["numerator_g"],
+                             denominator=right["denominator"] - right["denominator_g"])
+        on, missing = ["year", "group", "outcome"], "no state figures"
+    right = right[on + ["numerator", "denominator"]].assign(_found=True)
+    merged = focal[on].merge(right, on=on, how="left", validate="m:1")
+    a_c, n_c = merged["numerator"].to_numpy(float), merged["denominator"].to_numpy(float)
+    if comparison == "all_other":
+        a_c, n_c = a_c - focal["numerator"].to_numpy(float), n_c - focal["denominator"].to_numpy(float)
+    return a_c, n_c, merged["_found"].isna().to_numpy(), f"{missing} to compare with"
+
+
+def _reasons(conditions: list[tuple[np.ndarray, str]], size: int) -> np.ndarray:
+    """The text of the first condition that holds on each row, "" where none does."""
+    out = np.full(size, "", dtype=object)
+    undecided = np.ones(size, dtype=bool)
+    for condition, text in conditions:
+        hit = undecided & condition
+        out[hit] = text
+        undecided &= ~hit
+    return out
+
+
+def compare(
+    counts: pd.DataFrame,
+    *,
+    comparison: str = "all_other",
+    reference: str | None = None,
+    state: pd.DataFrame | None = None,
+    groups: Iterable[str] | None = None,
+    min_cell: int = MIN_CELL,
+    min_n: int = MIN_N,
+    confidence: float = CONFIDENCE,
+    rr_threshold: float | None = RR_THRESHOLD,
+    difference_threshold: float | None = DIFFERENCE_THRESHOLD,
+    statements: bool = True,
+) -> pd.DataFrame:
+    """Measure every group of ``counts`` against a comparison group: the GAPS table.
+
+    ``comparison`` (a key of ``groups.COMPARISONS``):
+
+    * ``"all_other"`` (default): all other children, from the All students row of the same
+      year, district, school and outcome: ``a_c = a_all - a_g``, ``n_c = n_all - n_g``;
+    * ``"all"``: all children (the All students row itself);
+    * ``"group"``: the named group ``reference`` (e.g. ``"White"``) in the same place. By
+      default the other groups of its dimension are measured; measuring the reference
+      against itself is an error;
+    * ``"state"``: all other children in the state: ``state`` is a counts table of the
+      state's district rows (``school == ""``), summed by year, group and outcome (a sum with
+      any unknown part is unknown, so pass the state's own totals as one "district" when
+      small districts are suppressed). The ratio is then the alternate risk ratio.
+
+    ``groups`` limits the groups measured (default: every group in ``counts`` except All
+    students and the reference). A group is never measured on an outcome that excludes its
+    dimension (``OUTCOMES[o].excluded_dimensions``: disability for identification). See the
+    module docstring for the n-size and cell-size rules.
+
+    A gap is **adverse** when it points the harmful way for the outcome
+    (``OUTCOMES[o].higher_is_better``) and **flagged** when it is measurable, adverse, its
+    interval of the difference excludes zero, and either ``|difference| >=
+    difference_threshold`` or the harm ratio is ``>= rr_threshold``. The harm ratio is the risk
+    ratio when lower is better (suspension: 2.0 = twice as likely to be suspended) and its
+    inverse when higher is better (graduation: the comparison group graduates at twice the
+    group's rate); it needs the cell size. A threshold of None means no threshold on that
+    measure (both None: every certain adverse gap is flagged).
+
+    **score** ranks by size and certainty at once: the bound of the interval of the
+    difference nearest zero, signed so that positive is harmful (a fraction: 0.20 = we can be
+    95% confident the gap is at least 20 points). NaN when not measurable.
+
+    ``statements=False`` leaves the ``statement`` column empty (faster on huge tables; see
+    ``screen.statement``).
+    """
+    if comparison not in COMPARISONS:
+        raise ValueError(f"comparison must be one of {list(COMPARISONS)}, not {comparison!r}")
+    if min_cell < 0 or min_n < 0:
+        raise ValueError("min_cell and min_n must be zero or more")
+    _z(confidence)  # validate before any work
+    counts = counts if list(counts.columns[: len(KEY)]) == KEY else as_counts(counts)
+    chosen = None if groups is None else list(groups)
+    if comparison == "group":
+        if reference is None or reference not in GROUPS:
+            raise ValueError(f"comparison='group' needs reference= a group label of groups.GROUPS, "
+                             f"not {reference!r}")
+        if chosen is not None and reference in chosen:
+            raise ValueError(f"cannot compare {reference!r} with itself; leave it out of groups=")
+        if chosen is None:
+            chosen = [g for g in groups_of(GROUPS[reference].dimension) if g != reference]
+    if comparison == "state" and state is None:
+        raise ValueError("comparison='state' needs state= a counts table of the state's districts")
+    if comparison == "state":
+        state = state if list(state.columns[: len(KEY)]) == KEY else as_counts(state)
+
+    if chosen is None:
+        wanted = ((counts["group"] != ALL_STUDENTS) & (counts["group"] != reference)).to_numpy()
+    else:
+        wanted = counts["group"].isin(chosen).to_numpy()
+    focal = counts[wanted & ~_excluded(counts)].reset_index(drop=True)
+    size = len(focal)
+
+    a_g, n_g = focal["numerator"].to_numpy(float), focal["denominator"].to_numpy(float)
+    a_c, n_c, missing, missing_text = _comparison_counts(focal, counts, comparison, reference, state)
+    higher_better = higher_is_better(focal["outcome"])
+
+    reason = _reasons([
+        (missing, missing_text),
+        (np.isnan(a_g) | np.isnan(n_g), SUPPRESSED),
+        (np.isnan(a_c) | np.isnan(n_c), f"comparison {SUPPRESSED}"),
+        ((a_g < 0) | (a_g > n_g), "the group's counts are impossible (numerator above denominator)"),
+        ((a_c < 0) | (n_c < 0) | (a_c > n_c),
+         "the comparison counts do not add up (the group is larger than the total?)"),
+        (n_g == 0, "no children in the group"),
+        (n_g < min_n, f"fewer than {min_n} children in the group"),
+        (n_c == 0, "no children in the comparison group"),
+        (n_c < min_n, f"fewer than {min_n} children in the comparison group"),
+    ], size)
+    measurable = reason == ""
+    rr_reason = np.where(measurable, _reasons([
+        (a_g < min_cell, f"fewer than {min_cell} children with the outcome in the group"),
+        (a_c < min_cell, f"fewer than {min_cell} children with the outcome in the comparison group"),
+        (a_c == 0, "no children with the outcome in the comparison group"),
+    ], size), reason)
+    has_ratio = rr_reason == ""
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate_g, rate_c = a_g / n_g, a_c / n_c
+        g_low, g_high = wilson_interval(a_g, n_g, confidence)
+        c_low, c_high = wilson_interval(a_c, n_c, confidence)
+        d_low, d_high = difference_interval(a_g, n_g, a_c, n_c, confidence)
+        r_low, r_high = ratio_interval(a_g, n_g, a_c, n_c, confidence)
+        ratio = rate_g / rate_c
+    # Rates are shown whenever they exist; everything comparative only when measurable.
+    usable_c = ~missing & (n_c > 0) & (a_c >= 0) & (a_c <= n_c)
+    rate_c, c_low, c_high = (np.where(usable_c, x, np.nan) for x in (rate_c, c_low, c_high))
+    difference = np.where(measurable, rate_g - rate_c, np.nan)
+    d_low, d_high = np.where(measurable, d_low, np.nan), np.where(measurable, d_high, np.nan)
+    ratio, r_low, r_high = (np.where(has_ratio, x, np.nan) for x in (ratio, r_low, r_high))
+
+    sign = np.where(higher_better, -1.0, 1.0)  # +1 where a positive difference is harmful
+    harm = sign * difference
+    adverse = measurable & (harm > 0)
+    score = np.where(measurable, np.where(higher_better, -d_high, d_low), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        harm_ratio = np.where(higher_better, 1 / ratio, ratio)
+    routes = []
+    if difference_threshold is not None:
+        routes.append(np.abs(difference) >= difference_threshold - _TOLERANCE)
+    if rr_threshold is not None:
+        routes.append(harm_ratio >= rr_threshold - _TOLERANCE)
+    big = np.logical_or.reduce(routes) if routes else np.ones(size, dtype=bool)
+    flagged = adverse & (score > 0) & big
+
+    label = {"all_other": COMPARISONS["all_other"], "all": COMPARISONS["all"],
+             "group": reference, "state": STATE_COMPARISON}[comparison]
+    gaps = pd.DataFrame({
+        "year": focal["year"], "district": focal["district"], "school": focal["school"],
+        "dimension": _dimensions(focal["group"]),
+        "group": focal["group"], "outcome": focal["outcome"],
+        "comparison": pd.Series([label] * size, dtype=focal["group"].dtype),
+        "a_group": a_g, "n_group": n_g, "rate_group": rate_g,
+        "rate_group_low": g_low, "rate_group_high": g_high,
+        "a_comparison": a_c, "n_comparison": n_c, "rate_comparison": rate_c,
+        "rate_comparison_low": c_low, "rate_comparison_high": c_high,
+        "difference": difference, "ci_low": d_low, "ci_high": d_high,
+        "risk_ratio": ratio, "rr_ci_low": r_low, "rr_ci_high": r_high,
+        "measurable": measurable, "reason": pd.Series(reason, dtype=focal["group"].dtype),
+        "adverse": adverse, "flagged": flagged, "score": score,
+        "statement": pd.Series([""] * size, dtype=focal["group"].dtype),
+        "rr_reason": pd.Series(rr_reason, dtype=focal["group"].dtype),
+        "confidence": np.full(size, float(confidence)),
+    })[GAPS_COLUMNS]
+    if statements and size:
+        from successgaps_lib.screen import statements as build  # screen imports this module
+
+        gaps["statement"] = build(gaps)
+    return gaps
+
+
+def alternate_risk_ratio(counts: pd.DataFrame, state: pd.DataFrame, **options) -> pd.DataFrame:
+    """Each group in the district against all other children in the state (the ARR).
+
+    ``R_g(district) / R_other(state)``, for when the district's own comparison group is below
+    the cell or n-size. Returns the GAPS table of ``compare(counts, comparison="state",
+    state=state, **options)`` (its ``risk_ratio`` is the ARR) with one more column,
+    ``arr_needed``: True where the district's all-other-children comparison is not measurable
+    or has no risk ratio.
+    """
+    options.pop("comparison", None)
+    by_state = compare(counts, comparison="state", state=state, **options)
+    local = compare(counts, comparison="all_other", **{**options, "statements": False})
+    needed = ~local["measurable"].to_numpy() | (local["rr_reason"] != "").to_numpy()
+    return by_state.assign(arr_needed=needed)  # same focal rows, same order
+
+
+def _dimensions(groups: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """The dimension of each group label ("" for a label groups.py does not know)."""
+    return pd.array(_lookup(groups, lambda g: getattr(GROUPS.get(g), "dimension", "")), dtype="str")
+
+
+def _place_and_group(rows: pd.DataFrame) -> pd.DataFrame:
+    out = rows[["year", "district", "school", "group", "outcome"]].copy()
+    out.insert(3, "dimension", _dimensions(rows["group"]))
+    return out
+
+
+def _state_shares(state_shares, rows: pd.DataFrame, members: list[str]) -> np.ndarray:
+    if isinstance(state_shares, pd.DataFrame):
+        district = state_shares[(state_shares["school"] == DISTRICT_LEVEL)
+                                & state_shares["group"].isin(members)]
+        enrolled = district.groupby(["year", "outcome", "group"])["denominator"].sum(min_count=1)
+        shares = (enrolled / enrolled.groupby(level=["year", "outcome"]).transform("sum")).rename("_p")
+        return rows[["year", "outcome", "group"]].merge(
+            shares.reset_index(), how="left", on=["year", "outcome", "group"])["_p"].to_numpy(float)
+    return rows["group"].map(dict(state_shares)).to_numpy(float)
+
+
+def weighted_risk_ratio(
+    counts: pd.DataFrame,
+    state_shares: Mapping[str, float] | pd.Series | pd.DataFrame,
+    *,
+    dimension: str = "race",
+    min_cell: int = MIN_CELL,
+    min_n: int = MIN_N,
+) -> pd.DataFrame:
+    """Weighted risk ratio of each group of ``dimension`` (race/ethnicity by default).
+
+    ``WRR_g = (1 - p_g) R_g / sum over k != g of p_k R_k``, with ``R_k`` the district (or
+    school) risk and ``p_k`` group k's share of *state* enrollment: a mapping label -> share,
+    or a counts table of the state's districts (shares then come from the denominators, per
+    year and outcome). A group with no children in the place has no risk and drops out of the
+    weighted average of the others (the weights are renormalised: ``WRR = R_g / (sum p_k R_k /
+    sum p_k)`` over the groups present), which equals the formula when every group is present.
+    Unknown counts in any group of the place make the WRR unknown. The group itself needs the
+    n-size and the cell size (a ratio, as in 34 CFR 300.647).
+
+    >>> counts = as_counts(pd.DataFrame({"year": 2025, "district": "D", "school": "",
+    ...     "outcome": "suspension_out_of_school", "group": ["Hispanic/Latino", "Asian", "White"],
+    ...     "numerator": [20, 10, 10], "denominator": [100, 100, 200]}))
+    >>> shares = {"Hispanic/Latino": 0.5, "Asian": 0.3, "White": 0.2}
+    >>> [round(x, 3) for x in weighted_risk_ratio(counts, shares).weighted_risk_ratio]
+    [2.5, 0.636, 0.308]
+    """
+    members = groups_of(dimension)
+    rows = counts[counts["group"].isin(members)].reset_index(drop=True)
+    a, n = rows["numerator"].to_numpy(float), rows["denominator"].to_numpy(float)
+    p = _state_shares(state_shares, rows, members)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        risk = a / n
+    unknown = np.isnan(a) | np.isnan(n)
+    counted = (n > 0) & ~unknown & ~np.isnan(p)  # groups that enter the weighted average
+    weighted = np.where(counted, p * risk, 0.0)
+    weight = np.where(counted, p, 0.0)
+    place = [rows[c] for c in ("year", "district", "school", "outcome")]
+    frame = pd.DataFrame({"w": weighted, "p": weight, "u": unknown})
+    totals = frame.groupby(place, sort=False).transform("sum")
+    others_w, others_p = totals["w"].to_numpy() - weighted, totals["p"].to_numpy() - weight
+    reason = _reasons([
+        (unknown, SUPPRESSED),
+        (totals["u"].to_numpy() > 0, f"another group's {SUPPRESSED}"),
+        (np.isnan(p), "no state enrollment share for the group"),
+        (n < min_n, f"fewer than {min_n} children in the group"),
+        (a < min_cell, f"fewer than {min_cell} children with the outcome in the group"),
+        (others_w <= 0, "no children with the outcome in the other groups"),
+    ], len(rows))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wrr = risk / (others_w / others_p)
+    out = _place_and_group(rows)
+    out["weighted_risk_ratio"] = np.where(reason == "", wrr, np.nan)
+    out["measurable"] = reason == ""
+    out["reason"] = reason.astype(str)
+    return out
+
+
+def composition(
+    counts: pd.DataFrame, *, min_cell: int = MIN_CELL, min_n: int = MIN_N
+) -> pd.DataFrame:
+    """Composition of the children with the outcome, and the E-formula, per group and place.
+
+    ``composition = a_g / a`` (the group's share of the children with the outcome),
+    ``enrollment_share = n_g / n`` (its share of the children at risk),
+    ``composition_difference`` = the two subtracted, and the E-formula:
+    ``e_formula_flag`` when ``composition > A + sqrt(A (1 - A) / N)`` with ``A = n_g / n`` and
+    ``N = a`` (over-representation). Totals come from the All students row. The group needs
+    the n-size and cell size to be measurable (a share built on a handful of children
+    flags noise); the flag is False when not measurable.
+
+    >>> counts = as_counts(pd.DataFrame({"year": 2025, "district": "D", "school": "",
+    ...     "outcome": "identification", "group": ["All students", "Black or African American"],
+    ...     "numerator": [100, 30], "denominator": [1000, 200]}))
+    >>> row = composition(counts).iloc[0]  # A = 0.2, limit = 0.2 + sqrt(0.16 / 100) = 0.24
+    >>> round(float(row.composition), 2), round(float(row.e_formula_limit), 2), bool(row.e_formula_flag)
+    (0.3, 0.24, True)
+    """
+    place = ["year", "district", "school", "outcome"]
+    rows = counts[counts["group"] != ALL_STUDENTS].reset_index(drop=True)
+    totals = counts.loc[counts["group"] == ALL_STUDENTS, place + ["numerator", "denominator"]]
+    merged = rows[place].merge(totals.assign(_found=True), on=place, how="left", validate="m:1")
+    a_g, n_g = rows["numerator"].to_numpy(float), rows["denominator"].to_numpy(float)
+    a, n = merged["numerator"].to_numpy(float), merged["denominator"].to_numpy(float)
+    reason = _reasons([
+        (merged["_found"].isna().to_numpy(), f"no {ALL_STUDENTS} row to compare with"),
+        (np.isnan(a_g) | np.isnan(n_g) | np.isnan(a) | np.isnan(n), SUPPRESSED),
+        ((a_g > a) | (n_g > n) | (a_g > n_g), "counts do not add up (the group is larger than the total?)"),
+        (a == 0, "no children with the outcome"),
+        (n_g < min_n, f"fewer than {min_n} children in the group"),
+        (a_g < min_cell, f"fewer than {min_cell} children with the outcome in the group"),
+    ], len(rows))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        comp, share = a_g / a, n_g / n
+        limit = share + np.sqrt(share * (1 - share) / a)
+    out = _place_and_group(rows)
+    out["a_group"], out["n_group"], out["a_all"], out["n_all"] = a_g, n_g, a, n
+    out["composition"], out["enrollment_share"] = comp, share
+    out["composition_difference"] = comp - share
+    out["e_formula_limit"] = limit
+    out["measurable"] = reason == ""
+    out["e_formula_flag"] = out["measurable"].to_numpy() & (comp > limit)
+    out["reason"] = reason.astype(str)
+    return out
+
+
+# --- Several years -----------------------------------------------------------------------
+
+def streak(gaps: pd.DataFrame, column: str = "flagged") -> pd.Series:
+    """How many years in a row ``column`` has held for each row's gap, ending in its year.
+
+    A gap is identified by district, school, group, outcome and comparison (those of them the
+    table has); years must follow each other (2023 then 2024): a missing year breaks the run,
+    as does a year where the gap was not measured. Aligned with ``gaps.index``.
+    """
+    keys = [c for c in ("district", "school", "group", "outcome", "comparison") if c in gaps]
+    if len(gaps) == 0:
+        return pd.Series(np.zeros(0, dtype=np.int64), index=gaps.index, name=f"{column}_years")
+    gid = (gaps.groupby(keys, sort=False, dropna=False).ngroup().to_numpy() if keys
+           else np.zeros(len(gaps), dtype=np.int64))
+    order = np.lexsort((gaps["year"].to_numpy(), gid))  # by gap, then year
+    gid, year = gid[order], gaps["year"].to_numpy()[order]
+    flag = gaps[column].to_numpy(dtype=bool)[order]
+    same_run = np.zeros(len(gaps), dtype=bool)
+    same_run[1:] = flag[1:] & flag[:-1] & (gid[1:] == gid[:-1]) & (year[1:] == year[:-1] + 1)
+    start = flag & ~same_run
+    index = np.arange(len(gaps))
+    run_start = np.maximum.accumulate(np.where(start, index, 0))
+    length = np.where(flag, index - run_start + 1, 0)
+    out = np.empty(len(gaps), dtype=np.int64)
+    out[order] = length
+    return pd.Series(out, index=gaps.index, name=f"{column}_years")
+
+
+def consecutive_years(
+    gaps: pd.DataFrame, years: int = CONSECUTIVE_YEARS, column: str = "flagged"
+) -> pd.Series:
+    """The multi-year rule: True where ``column`` held in this year and the ``years - 1`` before.
+
+    >>> gaps = pd.DataFrame({"year": [2022, 2023, 2024, 2025], "district": "D", "school": "",
+    ...     "group": "Migrant", "outcome": "dropout", "comparison": "all other children",
+    ...     "flagged": [True, True, True, False]})
+    >>> consecutive_years(gaps, years=3).tolist()
+    [False, False, True, False]
+    """
+    if int(years) != years or years < 1:
+        raise ValueError(f"years must be a whole number of at least 1, not {years!r}")
+    return (streak(gaps, column) >= years).rename(f"{column}_{years}_years")

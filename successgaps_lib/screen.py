@@ -1,0 +1,275 @@
+"""Screening: rank every candidate gap at once, and say any one of them in plain words.
+
+``screen(counts)`` measures every focal group the data has, for every outcome (skipping the
+group dimensions an outcome is not screened on, such as disability for identification),
+in every district and school and year, against one comparison group, and ranks the result:
+flagged gaps first, then by ``score`` (the bound of the interval of the difference nearest
+zero, signed so that positive is harmful: large *and* certain gaps come first, a large
+wobble in a small group does not), then by group size.
+
+``statement(gap)`` writes the success gap statement for one row of the result:
+
+>>> import pandas as pd
+>>> from successgaps_lib.table import as_counts
+>>> counts = as_counts(pd.DataFrame({"year": 2025, "district": "Riverside Unified (demo)",
+...     "school": "", "outcome": "graduation", "group": ["All students", "Students with disabilities"],
+...     "numerator": [3103, 130], "denominator": [3552, 212]}))
+>>> print(statement(screen(counts).iloc[0]))  # doctest: +NORMALIZE_WHITESPACE
+In 2025, 61.3% of students with disabilities in Riverside Unified (demo) graduated in four years
+with a regular diploma, compared with 89.0% of all other children: a gap of 27.7 percentage points
+(95% CI 21.3 to 34.5). Groups: 212 students with disabilities, 3,340 other children.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from successgaps_lib import metrics
+from successgaps_lib.groups import ALL_STUDENTS, COMPARISONS, GROUPS, OUTCOMES, focal_groups
+from successgaps_lib.table import DISTRICT_LEVEL, KEY, as_counts
+
+#: Counts below this are written "fewer than 10" in statements (design.md section 3).
+MIN_SIZE = 10
+#: How a value blanked by privacy suppression (NaN in a measurable row) reads in a statement.
+SUPPRESSED = "[suppressed]"
+
+# How a comparison is named after "compared with X% of ..." and in the group sizes.
+_COMPARED_WITH = {
+    COMPARISONS["all_other"]: ("all other children", "other children"),
+    COMPARISONS["all"]: ("all children", "children in all"),
+    metrics.STATE_COMPARISON: (metrics.STATE_COMPARISON, "other children in the state"),
+}
+
+
+def group_noun(label: str) -> str:
+    """The group as the noun of a sentence: "61% of <noun> graduated".
+
+    Uses ``GROUPS[label].noun`` when groups.py provides one; otherwise builds it from the
+    label (race labels keep their capitals; adjectives gain "students").
+
+    >>> [group_noun(g) for g in ("Students with disabilities", "English learners", "Homeless",
+    ...                          "White", "Two or more races", "Not in foster care")]
+    ['students with disabilities', 'English learners', 'homeless students', 'White students', \
+'students of two or more races', 'students not in foster care']
+    """
+    if label == ALL_STUDENTS:
+        return "all children"
+    group = GROUPS.get(label)
+    if group is None:  # an intersection or a label from elsewhere: say it as it is
+        return label
+    if getattr(group, "noun", ""):
+        return group.noun
+    keep_case = group.dimension == "race" or label.split()[0] in {"English", "Non-English"}
+    text = label if keep_case else label[0].lower() + label[1:]
+    if re.search(r"\b(students|learners|children)\b", text):
+        return text
+    if text.lower().startswith("not ") or text.lower().endswith(" races"):
+        joiner = " of " if text.lower().endswith(" races") else " "
+        return "students" + joiner + text[0].lower() + text[1:]
+    return f"{text} students"
+
+
+def _text(values) -> pa.Array:
+    """Any column as an Arrow string array (the statement is built with Arrow kernels: fast)."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values.cast(pa.large_string())
+    series = pd.Series(values)
+    return pa.array(series.astype(str) if series.dtype != "str" else series).cast(pa.large_string())
+
+
+def _join(*parts) -> pa.Array:
+    """Concatenate string arrays and literals element-wise."""
+    parts = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else _text(p) for p in parts]
+    return pc.binary_join_element_wise(*parts, pa.scalar("", pa.large_string()))
+
+
+def _say(labels, say) -> pa.Array:
+    """Map a column of labels through ``say`` applied once to each distinct label."""
+    codes, uniques = pd.factorize(pd.Series(labels), use_na_sentinel=False)
+    return pa.array([say(u) for u in uniques], type=pa.large_string()).take(pa.array(codes))
+
+
+def _int_text(values: np.ndarray, pad: int = 0) -> pa.Array:
+    text = pc.cast(pa.array(values.astype(np.int64)), pa.large_string())
+    return pc.utf8_lpad(text, width=pad, padding="0") if pad else text
+
+
+def _tenths(values) -> pa.Array:
+    """Fractions as percentages with one decimal, rounded half away from zero ("61.3")."""
+    values = np.asarray(values, dtype=float)
+    tenths = np.floor(np.abs(np.nan_to_num(values)) * 1000 + 0.5 + 1e-9).astype(np.int64)
+    sign = pc.if_else(pa.array((values < 0) & (tenths > 0)), "-", "")
+    text = _join(sign, _int_text(tenths // 10), ".", _int_text(tenths % 10))
+    return pc.if_else(pa.array(np.isnan(values)), SUPPRESSED, text)
+
+
+def _percent(values) -> pa.Array:
+    """``_tenths`` with a percent sign ("61.3%"); an unknown (suppressed) value stays a word."""
+    text = _tenths(values)
+    return pc.if_else(pc.equal(text, SUPPRESSED), text, _join(text, "%"))
+
+
+def _sizes(counts, min_size: int) -> pa.Array:
+    """Counts with thousands separators ("3,340"); "fewer than 10" below ``min_size``."""
+    n = np.nan_to_num(np.asarray(counts, dtype=float)).astype(np.int64)
+    units, thousands, millions = n % 1000, n // 1000 % 1000, n // 1_000_000
+    text = pc.if_else(pa.array(n >= 1_000_000),
+                      _join(_int_text(millions), ",", _int_text(thousands, 3), ",", _int_text(units, 3)),
+                      pc.if_else(pa.array(n >= 1000), _join(_int_text(thousands), ",", _int_text(units, 3)),
+                                 _int_text(units)))
+    text = pc.if_else(pa.array(n < min_size), f"fewer than {min_size}", text)
+    text = pc.if_else(pa.array(n == 0), "no", text)
+    return pc.if_else(pa.array(np.isnan(np.asarray(counts, dtype=float))), "an unknown number of", text)
+
+
+def _compared_with(comparison: str, which: int) -> str:
+    return _COMPARED_WITH.get(comparison, (group_noun(comparison),) * 2)[which]
+
+
+def statements(gaps: pd.DataFrame, *, min_size: int = MIN_SIZE) -> pd.Series:
+    """The success gap statement of every row of a GAPS table (vectorized), aligned with it.
+
+    A measurable gap gives both rates, the gap in percentage points with its confidence
+    interval (magnitude, oriented so the harmful direction is positive; "in their favour"
+    when the gap points the other way; "could be chance" when the interval reaches zero) and
+    both group sizes. A gap that cannot be measured says why ("too few to measure" for the
+    n-size). Sizes below ``min_size`` are written "fewer than 10"; a value that privacy
+    suppression has blanked (NaN) reads "[suppressed]", so a table that has been through
+    suppression can be given statements again.
+    """
+    if not len(gaps):
+        return pd.Series([], index=gaps.index, dtype="str")
+    # Each kind of row gets only its own sentence built (the text is most of the cost).
+    measurable = gaps["measurable"].to_numpy(dtype=bool)
+    rows = [np.flatnonzero(measurable), np.flatnonzero(~measurable)]
+    parts = [build(gaps.iloc[index], min_size) for build, index in zip((_measured, _unmeasured), rows, strict=True)
+             if len(index)]
+    text = pa.concat_arrays(parts).take(pa.array(np.argsort(np.concatenate(rows), kind="stable")))
+    return pd.Series(pd.array(text, dtype="str"), index=gaps.index)
+
+
+def _opening_and_sizes(gaps: pd.DataFrame, min_size: int):
+    """The parts every statement has: "In 2025, ", the group, the comparison, the place, the sizes."""
+    group = _say(gaps["group"], group_noun)
+    school = _text(gaps["school"])
+    place = pc.if_else(pc.equal(school, DISTRICT_LEVEL), _join("in ", gaps["district"]),
+                       _join("at ", school, ", ", gaps["district"]))
+    sizes = _join(". Groups: ", _sizes(gaps["n_group"], min_size), " ", group, ", ",
+                  _sizes(gaps["n_comparison"], min_size), " ",
+                  _say(gaps["comparison"], lambda c: _compared_with(c, 1)), ".")
+    start = _join("In ", _int_text(gaps["year"].to_numpy()), ", ")
+    return start, group, _say(gaps["comparison"], lambda c: _compared_with(c, 0)), place, sizes
+
+
+def _measured(gaps: pd.DataFrame, min_size: int) -> pa.Array:
+    """The data point, both rates, the gap oriented so that positive is harmful, its interval."""
+    start, group, compared, place, sizes = _opening_and_sizes(gaps, min_size)
+    outcome = gaps["outcome"]
+    sign = np.where(metrics.higher_is_better(outcome), -1.0, 1.0)
+    harm = sign * gaps["difference"].to_numpy(float)
+    ends = sign * gaps[["ci_low", "ci_high"]].to_numpy(float).T
+    lo, hi = np.minimum(*ends), np.maximum(*ends)
+    favour = harm < 0
+    size = _tenths(np.abs(harm))
+    words = pc.if_else(pc.equal(size, "0.0"), "no difference in percentage points",
+                       pc.if_else(pa.array(favour),
+                                  _join("a difference of ", size, " percentage points in their favour"),
+                                  _join("a gap of ", size, " percentage points")))
+    confidence = gaps["confidence"] if "confidence" in gaps else np.full(len(gaps), metrics.CONFIDENCE)
+    interval = _join(" (", _say(confidence, lambda c: f"{c * 100:g}% CI"), " ",
+                     _tenths(np.where(favour, -hi, lo)), " to ", _tenths(np.where(favour, -lo, hi)),
+                     pc.if_else(pa.array(lo <= 0), ", so it could be chance)", ")"))
+    return _join(start, _percent(gaps["rate_group"]), " of ", group, " ", place, " ",
+                 _say(outcome, lambda o: OUTCOMES[o].phrase), ", compared with ",
+                 _percent(gaps["rate_comparison"]), " of ", compared, ": ", words, interval, sizes)
+
+
+def _unmeasured(gaps: pd.DataFrame, min_size: int) -> pa.Array:
+    """Why the gap cannot be measured."""
+    start, group, compared, place, sizes = _opening_and_sizes(gaps, min_size)
+    reason = _text(gaps["reason"])
+    too_few = pc.or_(pc.starts_with(reason, "fewer than"), pc.starts_with(reason, "no children"))
+    outcome = _say(gaps["outcome"], lambda o: OUTCOMES[o].label[0].lower() + OUTCOMES[o].label[1:])
+    return _join(start, "the gap in ", outcome, " between ", group, " and ", compared, " ", place,
+                 " cannot be measured: ", pc.if_else(too_few, _join("too few to measure (", reason, ")"), reason),
+                 sizes)
+
+
+def statement(gap: pd.Series | pd.DataFrame | dict, *, min_size: int = MIN_SIZE) -> str:
+    """The success gap statement of one gap: a row of a GAPS table (Series, dict or 1-row frame)."""
+    frame = gap if isinstance(gap, pd.DataFrame) else pd.DataFrame([dict(gap)])
+    if len(frame) != 1:
+        raise ValueError(f"statement() takes one gap, not {len(frame)}; use statements() for a table")
+    return str(statements(frame, min_size=min_size).iloc[0])
+
+
+_statements = statements  # screen() has a parameter of that name
+
+
+def screen(
+    counts: pd.DataFrame,
+    *,
+    schools: bool = True,
+    comparison: str = "all_other",
+    reference: str | None = None,
+    state: pd.DataFrame | None = None,
+    groups: Iterable[str] | None = None,
+    min_cell: int = metrics.MIN_CELL,
+    min_n: int = metrics.MIN_N,
+    rr_threshold: float | None = metrics.RR_THRESHOLD,
+    difference_threshold: float | None = metrics.DIFFERENCE_THRESHOLD,
+    confidence: float = metrics.CONFIDENCE,
+    years: int | Iterable[int] | None = None,
+    consecutive: int = metrics.CONSECUTIVE_YEARS,
+    statements: bool = True,
+) -> pd.DataFrame:
+    """Rank every candidate gap: focal group x outcome x district and school x year.
+
+    ``counts`` is a canonical counts table. ``schools=False`` screens district rows only.
+    ``groups`` defaults to every focal group (``groups.focal_groups()``) the data has; with
+    ``comparison="group"`` to the focal groups of the reference's dimension. ``years`` picks
+    the years reported (an int or several; default all); runs of flagged years are still
+    counted over every earlier year the data has. The other options are those of
+    ``metrics.compare``.
+
+    Returns the GAPS table, ranked (flagged first, then by ``score``, then by group size),
+    with three more columns: ``years_flagged`` (how many years in a row, ending this year, the
+    gap has been flagged), ``persistent`` (``years_flagged >= consecutive``, the multi-year
+    rule) and ``rank`` (1 = first).
+    """
+    if int(consecutive) != consecutive or consecutive < 1:
+        raise ValueError(f"consecutive must be a whole number of at least 1, not {consecutive!r}")
+    counts = counts if list(counts.columns[: len(KEY)]) == KEY else as_counts(counts)
+    if not schools:
+        counts = counts[counts["school"] == DISTRICT_LEVEL]
+    wanted = None
+    if years is not None:
+        wanted = [int(years)] if np.isscalar(years) else [int(y) for y in years]
+        counts = counts[counts["year"] <= max(wanted)]  # earlier years still count for the runs
+    if groups is None:
+        present = set(pd.unique(counts["group"]))
+        candidates = (focal_groups(GROUPS[reference].dimension)
+                      if comparison == "group" and reference in GROUPS else focal_groups())
+        groups = [g for g in candidates if g in present and g != reference]
+    gaps = metrics.compare(
+        counts, comparison=comparison, reference=reference, state=state, groups=groups,
+        min_cell=min_cell, min_n=min_n, confidence=confidence, rr_threshold=rr_threshold,
+        difference_threshold=difference_threshold, statements=False,
+    )
+    gaps["years_flagged"] = metrics.streak(gaps, "flagged")
+    gaps["persistent"] = gaps["years_flagged"] >= consecutive
+    if wanted is not None:
+        gaps = gaps[gaps["year"].isin(wanted)]
+    gaps = gaps.sort_values(["flagged", "score", "n_group"], ascending=[False, False, False],
+                            na_position="last", kind="stable").reset_index(drop=True)
+    gaps["rank"] = np.arange(1, len(gaps) + 1)
+    if statements and len(gaps):
+        gaps["statement"] = _statements(gaps)
+    return gaps
+
