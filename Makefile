@@ -44,6 +44,7 @@ lint: setup  ## ruff
 
 bench: setup  ## benchmarks, each against a baseline measured in the same run
 	$(BIN)/python bench/bench_screen.py
+	$(BIN)/python bench/bench_handouts.py
 
 data: setup  ## regenerate the demo district from its seed
 	$(BIN)/python -m successgaps_lib.demo data/demo

@@ -32,18 +32,25 @@ def _bad_files():
 
 
 @pytest.mark.parametrize(("name", "entry"), _bad_files())
-def test_bad_file_is_one_line_and_exit_2(name, entry):
+def test_bad_file_is_one_line_and_exit_2(name, entry, capsys):
     """Every file of the bad-file corpus: one line on stderr, no traceback, exit code 2."""
-    args = ["screen", BAD / name]
+    args = ["screen", str(BAD / name)]
     mapping = entry.get("mapping") if isinstance(entry, dict) else None
     if mapping:
-        args += ["--mapping", BAD / mapping]
-    result = run(*args)
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
+        args += ["--mapping", str(BAD / mapping)]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
     assert lines[0].startswith("successgaps: error: ") and name in lines[0]
+
+
+def test_bad_file_in_a_real_process_prints_no_traceback():
+    name = _bad_files()[0][0]
+    result = run("screen", BAD / name)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert name in result.stderr
 
 
 def test_missing_file_is_one_line():

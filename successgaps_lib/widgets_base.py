@@ -1,0 +1,140 @@
+"""What every team-work widget shares: edits go straight to the store, ``refresh()`` re-reads it.
+
+A view is an ``ipywidgets.VBox`` (so a notebook or Voila displays it as is) that holds a
+:class:`~successgaps_lib.store.Store`. Each input is bound to one store call: when the team
+changes a value, the call runs at once in its own transaction (there is no save button),
+and the view's ``status`` line says "Saved" or why the change was refused. ``refresh()``
+re-reads the store, so a facilitator sees what members entered from their own kernels;
+values set while refreshing are not written back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import date
+
+import ipywidgets as widgets
+import pandas as pd
+
+from .errors import SuccessGapsError
+from .groups import RATING_SCALE
+from .teamwork import as_date
+
+#: Background colour of each rating level in tables (the level's name is always written too).
+LEVEL_COLOURS = dict(zip(RATING_SCALE, ("#fde2e1", "#fff4ce", "#e0f0e3", "#d4e9f7"), strict=True))
+DISAGREEMENT_STYLE = "background:#fff0b3;border-left:4px solid #b8860b;padding:2px 6px"
+WIDE = widgets.Layout(width="100%")
+
+
+class StoreView(widgets.VBox):
+    """Base of the team-work views: binds inputs to store calls and re-reads the store."""
+
+    def __init__(self, store, *, by: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.store = store
+        self.by = by
+        self.status = widgets.HTML()
+        self._loading = False
+
+    def refresh(self) -> None:
+        """Show what the store holds now (other kernels may have written since)."""
+        with self._quiet():
+            self._load()
+
+    def _load(self) -> None:  # pragma: no cover - each view defines it
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def _quiet(self) -> Iterator[None]:
+        """Set widget values without writing them back to the store."""
+        loading, self._loading = self._loading, True
+        try:
+            yield
+        finally:
+            self._loading = loading
+
+    def _bind(self, widget: widgets.Widget, write: Callable[[object], object]) -> None:
+        """Write the widget's new value with ``write`` each time the user changes it."""
+        def on_change(change):
+            if not self._loading:
+                self._save(lambda: write(change["new"]))
+        widget.observe(on_change, names="value")
+
+    def _save(self, action: Callable[[], object]) -> bool:
+        """Run a store call; say it was saved, or why not (a widget callback must not raise)."""
+        try:
+            action()
+        except (SuccessGapsError, sqlite3.Error) as error:
+            self.say(f"Not saved: {error}", error=True)
+            return False
+        self.say(f"Saved at {self.store.clock().astimezone():%H:%M:%S}.")
+        return True
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        style = "color:#9b1c1c;font-weight:bold" if error else "color:#276738"
+        self.status.value = f'<span style="{style}">{html.escape(text)}</span>'
+
+
+def rating_buttons(description: str = "") -> widgets.RadioButtons:
+    """A choice of one level of the rating scale, or none."""
+    return widgets.RadioButtons(options=[("Not yet rated", ""), *((level, level) for level in RATING_SCALE)],
+                                value="", description=description, layout=widgets.Layout(width="auto"))
+
+
+def text_area(placeholder: str, description: str = "") -> widgets.Textarea:
+    # continuous_update=False: written when the writer leaves the box, not at every keystroke
+    return widgets.Textarea(placeholder=placeholder, description=description, continuous_update=False,
+                            layout=widgets.Layout(width="100%", height="4.5em"))
+
+
+def text_box(placeholder: str = "", description: str = "") -> widgets.Text:
+    return widgets.Text(placeholder=placeholder, description=description, continuous_update=False,
+                        style={"description_width": "initial"})
+
+
+def date_picker(description: str) -> widgets.DatePicker:
+    return widgets.DatePicker(description=description, style={"description_width": "initial"})
+
+
+def set_date(picker: widgets.DatePicker, text: str) -> None:
+    picker.value = as_date(text)
+
+
+def date_value(value: date | None) -> str | date:
+    """A date picker's value for the store ('' clears the date)."""
+    return value or ""
+
+
+def level_cell(level: str) -> str:
+    """One rating as an HTML table cell: its name, on its level's colour."""
+    colour = LEVEL_COLOURS.get(level, "#ffffff")
+    return f'<td style="background:{colour};padding:2px 6px">{html.escape(level or "—")}</td>'
+
+
+def html_table(frame: pd.DataFrame, *, levels: tuple[str, ...] = (), flag: str | None = None) -> str:
+    """A DataFrame as an HTML table; columns in ``levels`` are coloured by rating, and rows whose
+    ``flag`` column is true get the disagreement style (their text says so too)."""
+    head = "".join(f'<th style="text-align:left;padding:2px 6px">{html.escape(str(c))}</th>'
+                   for c in frame.columns if c != flag)
+    body = []
+    for _, row in frame.iterrows():
+        cells = []
+        for column in frame.columns:
+            if column == flag:
+                continue
+            value = "" if pd.isna(row[column]) else str(row[column])
+            if column in levels:
+                cells.append(level_cell(value))
+            else:
+                cells.append(f'<td style="padding:2px 6px">{html.escape(value)}</td>')
+        style = f' style="{DISAGREEMENT_STYLE}"' if flag and row[flag] else ""
+        body.append(f"<tr{style}>{''.join(cells)}</tr>")
+    return (f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def heading(text: str, level: int = 3) -> widgets.HTML:
+    return widgets.HTML(f"<h{level}>{html.escape(text)}</h{level}>")
