@@ -45,9 +45,19 @@ lint: setup  ## ruff
 bench: setup  ## benchmarks, each against a baseline measured in the same run
 	$(BIN)/python bench/bench_screen.py
 	$(BIN)/python bench/bench_handouts.py
+	$(BIN)/python bench/bench_startup.py
+
+# Voila on a copy of the demo workbook, so the team's answers go to build/, not to data/.
+present: setup  ## live dashboards of the demo workbook in Voila, on 127.0.0.1
+	rm -rf build/present && mkdir -p build/present
+	cp -r data/demo/workbook build/present/workbook
+	rm -f build/present/workbook/team_work.sqlite*
+	ln -s ../../data/demo/students.csv build/present/students.csv
+	$(BIN)/successgaps present build/present/workbook
 
 data: setup  ## regenerate the demo district from its seed
 	$(BIN)/python -m successgaps_lib.demo data/demo
+	$(BIN)/python -m successgaps_lib.demo_teamwork data/demo/workbook
 
 clean:  ## remove the virtual environment and build products
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis

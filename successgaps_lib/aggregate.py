@@ -30,7 +30,7 @@ _IDENTIFIED = "identification"
 def _codes(column: pd.Series, index: dict) -> np.ndarray:
     """Each value's position in ``index`` (-1 when absent); each distinct value is looked up once."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    lookup = np.array([index.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
+    lookup = np.array([index.get(u, -1) for u in uniques] + [-1], dtype=np.int16)  # small: one per child
     return lookup[codes]  # code -1 (missing) picks the trailing -1
 
 
@@ -43,7 +43,7 @@ def _dimension_codes(students: pd.DataFrame, dimension: str) -> tuple[list[str],
 
 def _dimensions(students: pd.DataFrame, intersections: Sequence[tuple[str, str]]):
     """Yield (labels, per-child code) for All students, each dimension present, each intersection."""
-    yield [vocab.ALL_STUDENTS], np.zeros(len(students), dtype=np.int64)
+    yield [vocab.ALL_STUDENTS], np.zeros(len(students), dtype=np.int16)
     coded = {d: _dimension_codes(students, d) for d in vocab.DIMENSIONS if d in students}
     yield from coded.values()
     for first, second in intersections:
@@ -61,12 +61,12 @@ def _outcome_states(students: pd.DataFrame):
     for outcome in vocab.OUTCOMES.values():
         if outcome.column in students:
             values = students[outcome.column].to_numpy(dtype="float64", na_value=np.nan)
-            yield [outcome.id], np.where(np.isnan(values), 0, 1 + (values == 1)).astype(np.int64)
+            yield [outcome.id], np.where(np.isnan(values), 0, 1 + (values == 1)).astype(np.int8)
     if "disability" in students:
         disabled = students["disability"].to_numpy(dtype=bool)
         categories = list(vocab.DISABILITY_CATEGORIES)
         ids = [_IDENTIFIED]
-        state = 1 + disabled.astype(np.int64)
+        state = 1 + disabled.astype(np.int8)
         if "disability_category" in students:
             cat = _codes(students["disability_category"], {code: i for i, code in enumerate(categories)})
             # identified children: 3 + category; an unknown category still counts as identified (2)
@@ -98,8 +98,9 @@ def count_students(
     outs = list(_outcome_states(students))
     group_labels = [label for labels, _ in dims for label in labels]
     outcome_ids = [o for ids, _ in outs for o in ids]
-    # dense[unit, group, outcome, 0 = numerator / 1 = denominator]
-    dense = np.zeros((n_units, len(group_labels), len(outcome_ids), 2), dtype=np.int64)
+    # numerators and denominators of every (unit, group, outcome); int32: a count of children
+    shape = (n_units, len(group_labels), len(outcome_ids))
+    numerator, denominator = np.zeros(shape, dtype=np.int32), np.zeros(shape, dtype=np.int32)
 
     g0 = 0
     for labels, gcode in dims:
@@ -113,20 +114,26 @@ def count_students(
             hist = hist.reshape(n_units, k, n_states)
             at_risk = hist[:, :, 1:].sum(axis=2)
             # the first id counts every state with the outcome (identified, in any category)
-            dense[:, g0:g0 + k, o0, 0] = hist[:, :, 2:].sum(axis=2)
-            dense[:, g0:g0 + k, o0, 1] = at_risk
+            numerator[:, g0:g0 + k, o0] = hist[:, :, 2:].sum(axis=2)
+            denominator[:, g0:g0 + k, o0] = at_risk
             for j in range(1, len(ids)):  # categories: numerator per state, denominator shared
-                dense[:, g0:g0 + k, o0 + j, 0] = hist[:, :, 2 + j]
-                dense[:, g0:g0 + k, o0 + j, 1] = at_risk
+                numerator[:, g0:g0 + k, o0 + j] = hist[:, :, 2 + j]
+                denominator[:, g0:g0 + k, o0 + j] = at_risk
             o0 += len(ids)
         g0 += k
+    del dims, outs, unit_codes
 
     district_of_unit, district_units = _factorize_rows([units["year"], units["district"]])
-    district_dense = np.zeros((len(district_units), *dense.shape[1:]), dtype=np.int64)
-    np.add.at(district_dense, district_of_unit, dense)
     district_units["school"] = DISTRICT_LEVEL
-
-    levels = [(district_units, district_dense)] + ([(units, dense)] if schools else [])
+    district_counts = []
+    for dense in (numerator, denominator):  # district rows: sums of their schools
+        total = np.zeros((len(district_units), *shape[1:]), dtype=np.int32)
+        np.add.at(total, district_of_unit, dense)
+        district_counts.append(total)
+    levels = [(district_units, *district_counts)]
+    if schools:
+        levels.append((units, numerator, denominator))
+    del district_counts, numerator, denominator  # _rows frees each level once read
     return _rows(levels, group_labels, outcome_ids)
 
 
@@ -144,37 +151,58 @@ def _factorize_rows(columns: list[pd.Series]) -> tuple[np.ndarray, pd.DataFrame]
 def _categorical(values, codes: np.ndarray) -> pd.Categorical:
     """``values[codes]`` as a categorical of str, without building one Python string per row."""
     uniques, inverse = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
-    return pd.Categorical.from_codes(inverse[codes], categories=pd.Index(uniques, dtype="str"))
+    small = np.int8 if len(uniques) < 2**7 else np.int16 if len(uniques) < 2**15 else np.int32
+    return pd.Categorical.from_codes(inverse.astype(small)[codes], categories=pd.Index(uniques, dtype="str"))
 
 
-def _rows(levels, group_labels, outcome_ids) -> pd.DataFrame:
+def _rows(levels: list, group_labels, outcome_ids, block: int = 1 << 20) -> pd.DataFrame:
     """Long rows for every (unit, group, outcome) cell with at least one child at risk.
 
-    ``levels`` pairs a frame of units (year, district, school) with its dense counts. Key
-    columns are categorical: building millions of Python strings would cost more than all
-    the counting.
+    ``levels`` pairs a frame of units (year, district, school) with its dense numerators and
+    denominators; each level is dropped from the list once read, and read ``block`` cells at
+    a time into columns allocated once, so a state's counts never exist twice. Key columns
+    are categorical: building millions of Python strings would cost more than all the
+    counting. ``numerator_low`` and ``numerator_high`` are the numerator itself, shared until
+    someone writes to one of them (copy-on-write): a third less memory.
     """
-    all_units = pd.concat([units for units, _ in levels], ignore_index=True)
-    unit, g, o, num, den, offset = [], [], [], [], [], 0
-    for units, dense in levels:
-        u_, g_, o_ = np.nonzero(dense[..., 1])
-        unit.append(u_ + offset)
-        g.append(g_)
-        o.append(o_)
-        num.append(dense[u_, g_, o_, 0].astype(np.float64))
-        den.append(dense[u_, g_, o_, 1].astype(np.float64))
-        offset += len(units)
-    unit, num = np.concatenate(unit), np.concatenate(num)
+    all_units = pd.concat([units for units, _, _ in levels], ignore_index=True)
     every_unit = np.arange(len(all_units))
-    unit_district, unit_school = (_categorical(all_units[c], every_unit) for c in ("district", "school"))
-    return pd.DataFrame({
-        "year": all_units["year"].to_numpy(dtype=np.int64)[unit],
-        "district": pd.Categorical.from_codes(unit_district.codes[unit], dtype=unit_district.dtype),
-        "school": pd.Categorical.from_codes(unit_school.codes[unit], dtype=unit_school.dtype),
-        "group": _categorical(group_labels, np.concatenate(g)),
-        "outcome": _categorical(outcome_ids, np.concatenate(o)),
-        "numerator": num,
-        "denominator": np.concatenate(den),
-        "numerator_low": num,
-        "numerator_high": num.copy(),
-    })
+    district, school = (_categorical(all_units[c], every_unit) for c in ("district", "school"))
+    unit_year = all_units["year"].to_numpy(dtype=np.int64)
+    # code of each label (by position) among the sorted categories
+    group, outcome = (_categorical(labels, np.arange(len(labels))) for labels in (group_labels, outcome_ids))
+    n_outcomes, cells = len(outcome_ids), len(group_labels) * len(outcome_ids)
+
+    size = sum(int(np.count_nonzero(den)) for _, _, den in levels)
+    columns = {"year": np.empty(size, np.int64), "district": np.empty(size, district.codes.dtype),
+               "school": np.empty(size, school.codes.dtype), "group": np.empty(size, group.codes.dtype),
+               "outcome": np.empty(size, outcome.codes.dtype), "numerator": np.empty(size, np.float64),
+               "denominator": np.empty(size, np.float64)}
+    start, offset = 0, 0
+    while levels:
+        units, numerator, denominator = levels.pop(0)
+        numerator, denominator = numerator.reshape(-1), denominator.reshape(-1)
+        for first in range(0, len(denominator), block):
+            flat = np.flatnonzero(denominator[first:first + block]) + first
+            rows = slice(start, start + len(flat))
+            unit, cell = flat // cells + offset, flat % cells
+            columns["year"][rows] = unit_year[unit]
+            columns["district"][rows] = district.codes[unit]
+            columns["school"][rows] = school.codes[unit]
+            columns["group"][rows] = group.codes[cell // n_outcomes]
+            columns["outcome"][rows] = outcome.codes[cell % n_outcomes]
+            columns["numerator"][rows] = numerator[flat]
+            columns["denominator"][rows] = denominator[flat]
+            start += len(flat)
+        offset += len(units)
+        del units, numerator, denominator
+    frame = pd.DataFrame({
+        **columns,
+        "district": pd.Categorical.from_codes(columns["district"], dtype=district.dtype),
+        "school": pd.Categorical.from_codes(columns["school"], dtype=school.dtype),
+        "group": pd.Categorical.from_codes(columns["group"], dtype=group.dtype),
+        "outcome": pd.Categorical.from_codes(columns["outcome"], dtype=outcome.dtype),
+    }, copy=False)  # copy=False: no consolidation copy of millions of rows
+    frame["numerator_low"] = frame["numerator"]  # shared, copy-on-write
+    frame["numerator_high"] = frame["numerator"]
+    return frame

@@ -11,8 +11,8 @@ days they met, and exports it. Everything here is fictional.
 
 from __future__ import annotations
 
+import argparse
 import random
-import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,18 +25,14 @@ SEED = 2025
 FACILITATOR = "Karen Nguyen"
 DATA_LEAD = "Marcus Lee"
 
-#: The roster, as in data/demo/workbook/workbook.yml (name, main role, e-mail).
-TEAM = (
-    ("Maria Delgado", "parent", "maria.delgado@example.org"),
-    ("Jordan Ellis", "student", "jordan.ellis@example.org"),
-    ("Priya Raman", "general_education_teacher", "praman@riverside.example.org"),
-    ("Tom Becker", "special_education_teacher", "tbecker@riverside.example.org"),
-    ("Angela Brooks", "support_staff", "abrooks@riverside.example.org"),
-    ("Samuel Okafor", "leader", "sokafor@riverside.example.org"),
-    ("Denise Park", "community", "denise.park@example.org"),
-    ("Karen Nguyen", "facilitator", "knguyen@riverside.example.org"),
-    ("Marcus Lee", "data_lead", "mlee@riverside.example.org"),
-)
+WORKBOOK = Path(__file__).resolve().parent.parent / "data" / "demo" / "workbook"
+
+
+def _team() -> list[tuple[str, str, str]]:
+    """The roster (name, main role, e-mail), read from the demo workbook.yml: one source of truth."""
+    from .workbook import load
+
+    return [(m.name, m.role, m.email) for m in load(WORKBOOK, check_files=False).team]
 
 # Meeting days (workbook.yml) and when homework was done between them.
 HOMEWORK = {  # section -> (first day, last day) members rated it
@@ -259,13 +255,14 @@ def build(store: Store, rubric: Rubric) -> None:
     clock: _Clock = store.clock  # type: ignore[assignment]
     rng = random.Random(SEED)
     clock.day("2025-09-16", 16)
-    for name, role, email in TEAM:
+    team = _team()
+    for name, role, email in team:
         store.add_member(name, role, email, by=FACILITATOR)
 
     # Homework ratings, each member on a day of their own between meetings.
     drift = {id: rng.choice((-1, 1)) for id in AGREED}  # the way doubt leans on each indicator
     for section in rubric.sections:
-        for name, *_ in TEAM:
+        for name, *_ in team:
             clock.day(_day_between(rng, HOMEWORK[section.id]), 19 + rng.randrange(3))
             for indicator in section.indicators:
                 if (name, indicator.id) in SKIPPED:
@@ -327,9 +324,13 @@ def write(path: str | Path, rubric: Rubric | None = None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    target = Path(args[0]) if args else Path("data/demo/workbook/team_work.json")
-    print(write(target))
+    parser = argparse.ArgumentParser(prog="python -m successgaps_lib.demo_teamwork",
+                                     description="Rebuild the demo team's work (JSON export of the store).")
+    parser.add_argument("target", type=Path, nargs="?", default=WORKBOOK / "team_work.json",
+                        help="JSON file to write, or a folder to write team_work.json into "
+                             "(default data/demo/workbook/team_work.json)")
+    target = parser.parse_args(argv).target
+    print(write(target / "team_work.json" if target.is_dir() else target))
     return 0
 
 

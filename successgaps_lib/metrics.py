@@ -42,6 +42,7 @@ from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from successgaps_lib.groups import ALL_STUDENTS, COMPARISONS, GROUPS, OUTCOMES, groups_of
 from successgaps_lib.table import DISTRICT_LEVEL, KEY, as_counts
@@ -162,6 +163,11 @@ def ratio_interval(a1, n1, a2, n2, confidence: float = CONFIDENCE):
 
 # --- Comparisons -------------------------------------------------------------------------
 
+#: What ``compare(keep=...)`` and ``screen(keep=...)`` return: every focal row, only the
+#: measurable gaps, or only the flagged ones. Every cell is measured either way.
+KEEP = ("all", "measurable", "flagged")
+
+
 def _lookup(labels: pd.Series, value) -> np.ndarray:
     """``value(label)`` for each row, computed once per distinct label (fast on millions of rows)."""
     codes, uniques = pd.factorize(labels)
@@ -170,51 +176,113 @@ def _lookup(labels: pd.Series, value) -> np.ndarray:
 
 def higher_is_better(outcomes: pd.Series) -> np.ndarray:
     """For each outcome id, whether a higher rate is better (ValueError naming unknown ids)."""
-    unknown = sorted(set(pd.unique(outcomes)) - set(OUTCOMES))
+    unknown = sorted(set(pd.unique(outcomes)) - set(OUTCOMES), key=str)
     if unknown:
         raise ValueError(f"unknown outcome id(s) {unknown}; expected ids of groups.OUTCOMES")
     return _lookup(outcomes, lambda o: OUTCOMES[o].higher_is_better).astype(bool)
 
 
-def _excluded(frame: pd.DataFrame) -> np.ndarray:
-    """Rows whose group's dimension their outcome is not screened on (OUTCOMES[o].excluded_dimensions)."""
-    drop = np.zeros(len(frame), dtype=bool)
-    for outcome in OUTCOMES.values():
-        if outcome.excluded_dimensions:
-            labels = [g.label for g in GROUPS.values() if g.dimension in outcome.excluded_dimensions]
-            drop |= ((frame["outcome"] == outcome.id) & frame["group"].isin(labels)).to_numpy()
-    return drop
+def _factorize(column: pd.Series) -> tuple[np.ndarray, list]:
+    """Integer code of each value (-1 = missing) and the distinct values.
+
+    A categorical column gives its own codes and years their offset from the first: no
+    string is hashed and no wide array is built, which is what makes a state's counts
+    (millions of rows, categorical keys) cheap to measure.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), list(column.cat.categories)
+    if pd.api.types.is_integer_dtype(column.dtype) and len(column):
+        values = column.to_numpy()
+        low, high = int(values.min()), int(values.max())
+        if high - low < 2**15 - 1:
+            return (values - low).astype(np.int16), list(range(low, high + 1))
+    codes, uniques = pd.factorize(column)
+    return codes, list(uniques)
+
+
+def _per_label(codes: np.ndarray, labels: list, value, missing) -> np.ndarray:
+    """``value(label)`` for each code (``missing`` for -1), computed once per distinct label."""
+    return np.array([value(label) for label in labels] + [missing])[codes]
+
+
+def _as_text(column: pd.Series, rows: np.ndarray) -> pa.Array:
+    """``column[rows]`` as Arrow text: a categorical is decoded through its categories."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()[rows]
+        categories = pa.array([str(c) for c in column.cat.categories], pa.large_string())
+        return categories.take(pa.array(codes, mask=codes < 0))
+    values = column.iloc[rows]
+    return pa.array(values if values.dtype == "str" else values.astype("str")).cast(pa.large_string())
+
+
+def _texts(texts: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``texts[codes]`` as ``str``, without one Python string per row."""
+    return pd.array(pa.array(texts, pa.large_string()).take(pa.array(codes)), dtype="str")
 
 
 def _sum_known(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Sum numerator and denominator by ``by``; a sum with any unknown part is unknown."""
     values = frame[["numerator", "denominator"]]
-    grouped = values.groupby([frame[c] for c in by], sort=False)
+    grouped = values.groupby([frame[c] for c in by], sort=False, observed=True)
     totals = grouped.sum()
-    unknown = values.isna().groupby([frame[c] for c in by], sort=False).any()
+    unknown = values.isna().groupby([frame[c] for c in by], sort=False, observed=True).any()
     return totals.mask(unknown).reset_index()
 
 
-def _comparison_counts(focal, counts, comparison, reference, state):
-    """Comparison numerator/denominator for each focal row, and rows with nothing to compare."""
-    place = ["year", "district", "school", "outcome"]
-    if comparison in ("all_other", "all"):
-        right, on, missing = counts[counts["group"] == ALL_STUDENTS], place, f"no {ALL_STUDENTS} row"
-    elif comparison == "group":
-        right, on, missing = counts[counts["group"] == reference], place, f"no {reference} row"
-    else:  # state: all other children in the state = state All students minus the state group
-        totals = _sum_known(state[state["school"] == DISTRICT_LEVEL], ["year", "group", "outcome"])
-        everyone = totals[totals["group"] == ALL_STUDENTS].drop(columns="group")
-        right = everyone.merge(totals, on=["year", "outcome"], suffixes=("", "_g"), validate="1:m")
-        right = right.assign(numerator=right["numerator"] - right["numerator_g"],
-                             denominator=right["denominator"] - right["denominator_g"])
-        on, missing = ["year", "group", "outcome"], "no state figures"
-    right = right[on + ["numerator", "denominator"]].assign(_found=True)
-    merged = focal[on].merge(right, on=on, how="left", validate="m:1")
-    a_c, n_c = merged["numerator"].to_numpy(float), merged["denominator"].to_numpy(float)
-    if comparison == "all_other":
-        a_c, n_c = a_c - focal["numerator"].to_numpy(float), n_c - focal["denominator"].to_numpy(float)
-    return a_c, n_c, merged["_found"].isna().to_numpy(), f"{missing} to compare with"
+def _key(codes: list[tuple[np.ndarray, int]], rows: np.ndarray) -> np.ndarray:
+    """One int64 per row of ``rows`` combining several factorized columns (each code -1 .. size-1)."""
+    key = np.zeros(len(rows), dtype=np.int64)
+    for column, size in codes:
+        key = key * (size + 1) + (column[rows].astype(np.int64) + 1)
+    return key
+
+
+def _comparison_lookup(counts, codes, comparison, reference, state):
+    """A function giving, for focal rows, the comparison numerator, denominator and "no comparison row".
+
+    Within ``counts`` (all other, all, a named group) rows are matched on integer codes of
+    year, district, school and outcome; the state's totals (a small table) by label.
+    """
+    numerator, denominator = counts["numerator"].to_numpy(float), counts["denominator"].to_numpy(float)
+    if comparison in ("all_other", "all", "group"):
+        target = ALL_STUDENTS if comparison != "group" else reference
+        g_codes, g_labels = codes["group"]
+        right = np.flatnonzero(g_codes == g_labels.index(target)) if target in g_labels else np.zeros(0, np.int64)
+        place = [(codes[c][0], len(codes[c][1])) for c in ("year", "district", "school", "outcome")]
+        index = pd.Index(_key(place, right))
+        if not index.is_unique:
+            raise ValueError(f"counts has more than one {target} row for the same year, district, school and "
+                             "outcome; sum or drop the duplicates first")
+        a_right, n_right = np.append(numerator[right], np.nan), np.append(denominator[right], np.nan)
+
+        def lookup(rows):
+            at = index.get_indexer(_key(place, rows))  # -1 (not found) picks the trailing NaN
+            return a_right[at], n_right[at], at < 0
+
+        return lookup, f"no {target} row to compare with"
+
+    # state: all other children in the state = state All students minus the state group
+    totals = _sum_known(state[state["school"] == DISTRICT_LEVEL], ["year", "group", "outcome"])
+    totals = totals.astype({"group": str, "outcome": str})
+    everyone = totals[totals["group"] == ALL_STUDENTS].drop(columns="group")
+    right = everyone.merge(totals, on=["year", "outcome"], suffixes=("", "_g"), validate="1:m")
+    on = ["year", "group", "outcome"]
+    right = right.assign(numerator=right["numerator"] - right["numerator_g"],
+                         denominator=right["denominator"] - right["denominator_g"], _found=True)
+    right = right[[*on, "numerator", "denominator", "_found"]]
+
+    def lookup(rows):  # one match per distinct (year, group, outcome) of the rows, not per row
+        _, first, inverse = np.unique(_key([(codes[c][0], len(codes[c][1])) for c in on], rows),
+                                      return_index=True, return_inverse=True)
+        first = rows[first]
+        left = pd.DataFrame({"year": counts["year"].to_numpy()[first],
+                             "group": _as_text(counts["group"], first).to_pylist(),
+                             "outcome": _as_text(counts["outcome"], first).to_pylist()})
+        merged = left.merge(right, on=on, how="left", validate="m:1")
+        return (merged["numerator"].to_numpy(float)[inverse], merged["denominator"].to_numpy(float)[inverse],
+                merged["_found"].isna().to_numpy()[inverse])
+
+    return lookup, "no state figures to compare with"
 
 
 def _reasons(conditions: list[tuple[np.ndarray, str]], size: int) -> np.ndarray:
@@ -226,6 +294,237 @@ def _reasons(conditions: list[tuple[np.ndarray, str]], size: int) -> np.ndarray:
         out[hit] = text
         undecided &= ~hit
     return out
+
+
+def _reason_codes(conditions: list[np.ndarray], size: int, first: int = 1) -> np.ndarray:
+    """Like ``_reasons``, as codes: ``first + k`` for the first condition ``k`` that holds, 0 where none does."""
+    codes = np.zeros(size, dtype=np.int8)
+    for k, condition in enumerate(conditions, start=first):
+        codes[(codes == 0) & condition] = k
+    return codes
+
+
+def _spread(values: np.ndarray, at: np.ndarray, found: np.ndarray, fill=np.nan) -> np.ndarray:
+    """Values computed on the measurable rows, put back on the rows kept (``fill`` on the others).
+
+    ``found`` marks the kept rows that are measurable and ``at`` their position among them.
+    """
+    out = np.full(len(found), fill, dtype=np.float64 if isinstance(fill, float) else values.dtype)
+    out[found] = values[at[found]]
+    return out
+
+
+#: Focal rows measured at a time: bounds the working memory on a state's millions of cells.
+_CHUNK = 1 << 18
+
+
+def _gap_arrays(
+    counts: pd.DataFrame,
+    *,
+    comparison: str = "all_other",
+    reference: str | None = None,
+    state: pd.DataFrame | None = None,
+    groups: Iterable[str] | None = None,
+    min_cell: int = MIN_CELL,
+    min_n: int = MIN_N,
+    confidence: float = CONFIDENCE,
+    rr_threshold: float | None = RR_THRESHOLD,
+    difference_threshold: float | None = DIFFERENCE_THRESHOLD,
+    keep: str = "all",
+):
+    """The GAPS table as arrays: ``(measures, finish)``, the engine of ``compare`` and ``screen``.
+
+    ``measures`` holds one numpy array per numeric and boolean column of the GAPS table (and
+    ``year``), rows in ``counts`` order, ``source`` (the row of ``counts``) and ``gap`` (an
+    integer per district, school, group and outcome, for runs of years). ``finish(rows)``
+    returns every column of ``GAPS_COLUMNS`` (statement empty) on those rows, in that order
+    (None: all): text is built once, in its final order, and ``measures`` is emptied as it
+    goes.
+
+    It works on integer codes of the key columns, a chunk of rows at a time, and computes the
+    comparative measures (intervals of the difference and the ratio, flags) on measurable
+    rows only, so that a state's millions of cells (most too small to measure) cost little
+    time and memory.
+    """
+    if comparison not in COMPARISONS:
+        raise ValueError(f"comparison must be one of {list(COMPARISONS)}, not {comparison!r}")
+    if keep not in KEEP:
+        raise ValueError(f"keep must be one of {list(KEEP)}, not {keep!r}")
+    if min_cell < 0 or min_n < 0:
+        raise ValueError("min_cell and min_n must be zero or more")
+    _z(confidence)  # validate before any work
+    counts = counts if list(counts.columns[: len(KEY)]) == KEY else as_counts(counts)
+    chosen = None if groups is None else list(groups)
+    if comparison == "group":
+        if reference is None or reference not in GROUPS:
+            raise ValueError(f"comparison='group' needs reference= a group label of groups.GROUPS, "
+                             f"not {reference!r}")
+        if chosen is not None and reference in chosen:
+            raise ValueError(f"cannot compare {reference!r} with itself; leave it out of groups=")
+        if chosen is None:
+            chosen = [g for g in groups_of(GROUPS[reference].dimension) if g != reference]
+    if comparison == "state" and state is None:
+        raise ValueError("comparison='state' needs state= a counts table of the state's districts")
+    if comparison == "state":
+        state = state if list(state.columns[: len(KEY)]) == KEY else as_counts(state)
+
+    codes = {c: _factorize(counts[c]) for c in KEY}
+    (g_codes, g_labels), (o_codes, o_labels) = codes["group"], codes["outcome"]
+    if chosen is None:
+        wanted = _per_label(g_codes, g_labels, lambda g: g not in (ALL_STUDENTS, reference), True)
+    else:
+        chosen_set = set(chosen)
+        wanted = _per_label(g_codes, g_labels, lambda g: g in chosen_set, False)
+    # A group is never measured on an outcome that excludes its dimension (one check per pair of labels).
+    dimension_of = [getattr(GROUPS.get(g), "dimension", None) for g in g_labels] + [None]
+    excluded = np.array([[o in OUTCOMES and d is not None and d in OUTCOMES[o].excluded_dimensions
+                          for o in [*o_labels, None]] for d in dimension_of], dtype=bool)
+    focal = np.flatnonzero(wanted & ~excluded[g_codes, o_codes])
+    del wanted
+    present = np.unique(o_codes[focal])  # ValueError on an outcome id groups.py does not know
+    higher_better = np.zeros(len(o_labels) + 1, dtype=bool)
+    higher_better[present] = higher_is_better(
+        pd.Series([o_labels[c] if c >= 0 else np.nan for c in present], dtype=object))
+
+    lookup, missing_text = _comparison_lookup(counts, codes, comparison, reference, state)
+    reasons = ["", missing_text, SUPPRESSED, f"comparison {SUPPRESSED}",
+               "the group's counts are impossible (numerator above denominator)",
+               "the comparison counts do not add up (the group is larger than the total?)",
+               "no children in the group", f"fewer than {min_n} children in the group",
+               "no children in the comparison group", f"fewer than {min_n} children in the comparison group",
+               # the risk ratio's own reasons (rr_reason) on measurable rows
+               f"fewer than {min_cell} children with the outcome in the group",
+               f"fewer than {min_cell} children with the outcome in the comparison group",
+               "no children with the outcome in the comparison group"]
+    settings = {
+        "o_codes": o_codes, "higher_better": higher_better, "lookup": lookup,
+        "all_other": comparison == "all_other", "keep": keep, "min_cell": min_cell, "min_n": min_n,
+        "confidence": confidence, "rr_threshold": rr_threshold, "difference_threshold": difference_threshold,
+        "numerator": counts["numerator"].to_numpy(float), "denominator": counts["denominator"].to_numpy(float),
+    }
+    parts = [_measure(rows, **settings) for rows in np.array_split(focal, max(1, -(-len(focal) // _CHUNK)))]
+    measures = {}
+    for name in list(parts[0]):  # one column at a time: never two copies of everything
+        measures[name] = np.concatenate([p.pop(name) for p in parts])
+    measures["year"] = counts["year"].to_numpy()[measures["source"]]
+    measures["gap"] = _key([(codes[c][0], len(codes[c][1])) for c in ("district", "school", "group", "outcome")],
+                           measures["source"])
+
+    text = {c: _decoder(counts[c], codes[c]) for c in ("district", "school", "group", "outcome")}
+    label = {"all_other": COMPARISONS["all_other"], "all": COMPARISONS["all"],
+             "group": reference, "state": STATE_COMPARISON}[comparison]
+
+    def finish(rows: np.ndarray | None = None) -> dict:
+        take = (lambda x: x) if rows is None else (lambda x: x[rows])
+        source = take(measures.pop("source"))
+        size = len(source)
+        measures.pop("gap", None)
+        out = {"year": take(measures.pop("year"))}
+        for c in ("district", "school"):
+            out[c] = text[c](source)
+        out["dimension"] = _texts([d or "" for d in dimension_of], g_codes[source])
+        out["group"], out["outcome"] = text["group"](source), text["outcome"](source)
+        out["comparison"] = _texts([label], np.zeros(size, dtype=np.int8))
+        for name in GAPS_COLUMNS[7:]:
+            if name in ("reason", "rr_reason"):
+                out[name] = _texts(reasons, take(measures.pop(name)))
+            elif name == "statement":
+                out[name] = _texts([""], np.zeros(size, dtype=np.int8))
+            elif name == "confidence":
+                out[name] = np.full(size, float(confidence))
+            else:
+                out[name] = take(measures.pop(name))
+        return out
+
+    return measures, finish
+
+
+def _decoder(column: pd.Series, factorized: tuple[np.ndarray, list]):
+    """A function: row positions -> that column's text (``str``) on those rows, in that order."""
+    if isinstance(column.dtype, pd.CategoricalDtype):  # decoded through its categories: one string per category
+        codes, categories = factorized
+        words = pa.array([str(c) for c in categories], pa.large_string())
+        return lambda rows: pd.array(words.take(pa.array(codes[rows], mask=codes[rows] < 0)), dtype="str")
+    return lambda rows: pd.array(_as_text(column, rows), dtype="str")
+
+
+def _measure(focal, *, o_codes, higher_better, lookup, all_other, keep, min_cell, min_n, confidence,
+             rr_threshold, difference_threshold, numerator, denominator) -> dict[str, np.ndarray]:
+    """The numeric columns of the GAPS table for one chunk of focal rows (positions in ``counts``).
+
+    ``reason`` and ``rr_reason`` are codes into ``_gap_arrays``' list of reasons; ``source``
+    is the row of ``counts``.
+    """
+    size = len(focal)
+    a_g, n_g = numerator[focal], denominator[focal]
+    a_c, n_c, missing = lookup(focal)
+    if all_other:
+        a_c, n_c = a_c - a_g, n_c - n_g
+    higher_better = higher_better[o_codes[focal]]
+
+    with np.errstate(invalid="ignore"):
+        reason = _reason_codes([  # in the order of _gap_arrays' list of reasons
+            missing,
+            np.isnan(a_g) | np.isnan(n_g),
+            np.isnan(a_c) | np.isnan(n_c),
+            (a_g < 0) | (a_g > n_g),
+            (a_c < 0) | (n_c < 0) | (a_c > n_c),
+            n_g == 0,
+            n_g < min_n,
+            n_c == 0,
+            n_c < min_n,
+        ], size)
+
+    # --- Everything comparative, on the measurable rows only ---
+    m = np.flatnonzero(reason == 0)
+    ag, ng, ac, nc, hb = a_g[m], n_g[m], a_c[m], n_c[m], higher_better[m]
+    rr_code = _reason_codes([ag < min_cell, ac < min_cell, ac == 0], len(m), first=10)
+    has_ratio = rr_code == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        difference = ag / ng - ac / nc
+        d_low, d_high = difference_interval(ag, ng, ac, nc, confidence)
+        r_low, r_high = ratio_interval(ag, ng, ac, nc, confidence)
+        ratio = (ag / ng) / (ac / nc)
+        ratio, r_low, r_high = (np.where(has_ratio, x, np.nan) for x in (ratio, r_low, r_high))
+        harm_ratio = np.where(hb, 1 / ratio, ratio)
+    harm = np.where(hb, -1.0, 1.0) * difference  # positive where the gap is harmful
+    adverse = harm > 0
+    score = np.where(hb, -d_high, d_low)
+    routes = []
+    if difference_threshold is not None:
+        routes.append(np.abs(difference) >= difference_threshold - _TOLERANCE)
+    if rr_threshold is not None:
+        routes.append(harm_ratio >= rr_threshold - _TOLERANCE)
+    big = np.logical_or.reduce(routes) if routes else np.ones(len(m), dtype=bool)
+    flagged = adverse & (score > 0) & big
+
+    # --- The rows kept, and every column on them ---
+    rows = {"all": np.arange(size), "measurable": m, "flagged": m[flagged]}[keep]
+    at = np.minimum(np.searchsorted(m, rows), max(len(m) - 1, 0))
+    found = m[at] == rows if len(m) else np.zeros(len(rows), dtype=bool)
+    a_g, n_g, a_c, n_c, missing = a_g[rows], n_g[rows], a_c[rows], n_c[rows], missing[rows]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate_g, rate_c = a_g / n_g, a_c / n_c
+        g_low, g_high = wilson_interval(a_g, n_g, confidence)
+        c_low, c_high = wilson_interval(a_c, n_c, confidence)
+        # Rates are shown whenever they exist; everything comparative only when measurable.
+        usable_c = ~missing & (n_c > 0) & (a_c >= 0) & (a_c <= n_c)
+    rate_c, c_low, c_high = (np.where(usable_c, x, np.nan) for x in (rate_c, c_low, c_high))
+    return {
+        "source": focal[rows],
+        "a_group": a_g, "n_group": n_g, "rate_group": rate_g, "rate_group_low": g_low, "rate_group_high": g_high,
+        "a_comparison": a_c, "n_comparison": n_c, "rate_comparison": rate_c,
+        "rate_comparison_low": c_low, "rate_comparison_high": c_high,
+        "difference": _spread(difference, at, found), "ci_low": _spread(d_low, at, found),
+        "ci_high": _spread(d_high, at, found), "risk_ratio": _spread(ratio, at, found),
+        "rr_ci_low": _spread(r_low, at, found), "rr_ci_high": _spread(r_high, at, found),
+        "measurable": found,
+        "reason": reason[rows],
+        "adverse": _spread(adverse, at, found, False), "flagged": _spread(flagged, at, found, False),
+        "score": _spread(score, at, found),
+        # the ratio's own reason on measurable rows, else the row's reason
+        "rr_reason": np.where(found, _spread(rr_code, at, found, 0), reason[rows]),
+    }
 
 
 def compare(
@@ -241,6 +540,7 @@ def compare(
     rr_threshold: float | None = RR_THRESHOLD,
     difference_threshold: float | None = DIFFERENCE_THRESHOLD,
     statements: bool = True,
+    keep: str = "all",
 ) -> pd.DataFrame:
     """Measure every group of ``counts`` against a comparison group: the GAPS table.
 
@@ -276,107 +576,19 @@ def compare(
     95% confident the gap is at least 20 points). NaN when not measurable.
 
     ``statements=False`` leaves the ``statement`` column empty (faster on huge tables; see
-    ``screen.statement``).
+    ``screen.statement``). ``keep`` (one of ``KEEP``) returns every focal row (default), only
+    the measurable gaps, or only the flagged ones; every cell is measured either way.
+
+    Text columns (year aside, the keys, ``dimension``, ``comparison``, ``reason``,
+    ``rr_reason``, ``statement``) are always plain ``str``, whether the keys of ``counts`` are
+    ``str`` or ``category`` (as ``aggregate.count_students`` makes them).
     """
-    if comparison not in COMPARISONS:
-        raise ValueError(f"comparison must be one of {list(COMPARISONS)}, not {comparison!r}")
-    if min_cell < 0 or min_n < 0:
-        raise ValueError("min_cell and min_n must be zero or more")
-    _z(confidence)  # validate before any work
-    counts = counts if list(counts.columns[: len(KEY)]) == KEY else as_counts(counts)
-    chosen = None if groups is None else list(groups)
-    if comparison == "group":
-        if reference is None or reference not in GROUPS:
-            raise ValueError(f"comparison='group' needs reference= a group label of groups.GROUPS, "
-                             f"not {reference!r}")
-        if chosen is not None and reference in chosen:
-            raise ValueError(f"cannot compare {reference!r} with itself; leave it out of groups=")
-        if chosen is None:
-            chosen = [g for g in groups_of(GROUPS[reference].dimension) if g != reference]
-    if comparison == "state" and state is None:
-        raise ValueError("comparison='state' needs state= a counts table of the state's districts")
-    if comparison == "state":
-        state = state if list(state.columns[: len(KEY)]) == KEY else as_counts(state)
-
-    if chosen is None:
-        wanted = ((counts["group"] != ALL_STUDENTS) & (counts["group"] != reference)).to_numpy()
-    else:
-        wanted = counts["group"].isin(chosen).to_numpy()
-    focal = counts[wanted & ~_excluded(counts)].reset_index(drop=True)
-    size = len(focal)
-
-    a_g, n_g = focal["numerator"].to_numpy(float), focal["denominator"].to_numpy(float)
-    a_c, n_c, missing, missing_text = _comparison_counts(focal, counts, comparison, reference, state)
-    higher_better = higher_is_better(focal["outcome"])
-
-    reason = _reasons([
-        (missing, missing_text),
-        (np.isnan(a_g) | np.isnan(n_g), SUPPRESSED),
-        (np.isnan(a_c) | np.isnan(n_c), f"comparison {SUPPRESSED}"),
-        ((a_g < 0) | (a_g > n_g), "the group's counts are impossible (numerator above denominator)"),
-        ((a_c < 0) | (n_c < 0) | (a_c > n_c),
-         "the comparison counts do not add up (the group is larger than the total?)"),
-        (n_g == 0, "no children in the group"),
-        (n_g < min_n, f"fewer than {min_n} children in the group"),
-        (n_c == 0, "no children in the comparison group"),
-        (n_c < min_n, f"fewer than {min_n} children in the comparison group"),
-    ], size)
-    measurable = reason == ""
-    rr_reason = np.where(measurable, _reasons([
-        (a_g < min_cell, f"fewer than {min_cell} children with the outcome in the group"),
-        (a_c < min_cell, f"fewer than {min_cell} children with the outcome in the comparison group"),
-        (a_c == 0, "no children with the outcome in the comparison group"),
-    ], size), reason)
-    has_ratio = rr_reason == ""
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate_g, rate_c = a_g / n_g, a_c / n_c
-        g_low, g_high = wilson_interval(a_g, n_g, confidence)
-        c_low, c_high = wilson_interval(a_c, n_c, confidence)
-        d_low, d_high = difference_interval(a_g, n_g, a_c, n_c, confidence)
-        r_low, r_high = ratio_interval(a_g, n_g, a_c, n_c, confidence)
-        ratio = rate_g / rate_c
-    # Rates are shown whenever they exist; everything comparative only when measurable.
-    usable_c = ~missing & (n_c > 0) & (a_c >= 0) & (a_c <= n_c)
-    rate_c, c_low, c_high = (np.where(usable_c, x, np.nan) for x in (rate_c, c_low, c_high))
-    difference = np.where(measurable, rate_g - rate_c, np.nan)
-    d_low, d_high = np.where(measurable, d_low, np.nan), np.where(measurable, d_high, np.nan)
-    ratio, r_low, r_high = (np.where(has_ratio, x, np.nan) for x in (ratio, r_low, r_high))
-
-    sign = np.where(higher_better, -1.0, 1.0)  # +1 where a positive difference is harmful
-    harm = sign * difference
-    adverse = measurable & (harm > 0)
-    score = np.where(measurable, np.where(higher_better, -d_high, d_low), np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        harm_ratio = np.where(higher_better, 1 / ratio, ratio)
-    routes = []
-    if difference_threshold is not None:
-        routes.append(np.abs(difference) >= difference_threshold - _TOLERANCE)
-    if rr_threshold is not None:
-        routes.append(harm_ratio >= rr_threshold - _TOLERANCE)
-    big = np.logical_or.reduce(routes) if routes else np.ones(size, dtype=bool)
-    flagged = adverse & (score > 0) & big
-
-    label = {"all_other": COMPARISONS["all_other"], "all": COMPARISONS["all"],
-             "group": reference, "state": STATE_COMPARISON}[comparison]
-    gaps = pd.DataFrame({
-        "year": focal["year"], "district": focal["district"], "school": focal["school"],
-        "dimension": _dimensions(focal["group"]),
-        "group": focal["group"], "outcome": focal["outcome"],
-        "comparison": pd.Series([label] * size, dtype=focal["group"].dtype),
-        "a_group": a_g, "n_group": n_g, "rate_group": rate_g,
-        "rate_group_low": g_low, "rate_group_high": g_high,
-        "a_comparison": a_c, "n_comparison": n_c, "rate_comparison": rate_c,
-        "rate_comparison_low": c_low, "rate_comparison_high": c_high,
-        "difference": difference, "ci_low": d_low, "ci_high": d_high,
-        "risk_ratio": ratio, "rr_ci_low": r_low, "rr_ci_high": r_high,
-        "measurable": measurable, "reason": pd.Series(reason, dtype=focal["group"].dtype),
-        "adverse": adverse, "flagged": flagged, "score": score,
-        "statement": pd.Series([""] * size, dtype=focal["group"].dtype),
-        "rr_reason": pd.Series(rr_reason, dtype=focal["group"].dtype),
-        "confidence": np.full(size, float(confidence)),
-    })[GAPS_COLUMNS]
-    if statements and size:
+    _, finish = _gap_arrays(
+        counts, comparison=comparison, reference=reference, state=state, groups=groups, min_cell=min_cell,
+        min_n=min_n, confidence=confidence, rr_threshold=rr_threshold, difference_threshold=difference_threshold,
+        keep=keep)
+    gaps = pd.DataFrame(finish(), copy=False)  # copy=False: no consolidation copy of millions of rows
+    if statements and len(gaps):
         from successgaps_lib.screen import statements as build  # screen imports this module
 
         gaps["statement"] = build(gaps)
@@ -405,9 +617,11 @@ def _dimensions(groups: pd.Series) -> pd.api.extensions.ExtensionArray:
 
 
 def _place_and_group(rows: pd.DataFrame) -> pd.DataFrame:
-    out = rows[["year", "district", "school", "group", "outcome"]].copy()
-    out.insert(3, "dimension", _dimensions(rows["group"]))
-    return out
+    """The key columns of ``rows`` and each group's dimension; text as plain ``str`` (like ``compare``)."""
+    every = np.arange(len(rows))
+    text = {c: pd.array(_as_text(rows[c], every), dtype="str") for c in ("district", "school", "group", "outcome")}
+    return pd.DataFrame({"year": rows["year"].to_numpy(), "district": text["district"], "school": text["school"],
+                         "dimension": _dimensions(rows["group"]), "group": text["group"], "outcome": text["outcome"]})
 
 
 def _state_shares(state_shares, rows: pd.DataFrame, members: list[str]) -> np.ndarray:

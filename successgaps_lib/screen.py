@@ -80,7 +80,9 @@ def _text(values) -> pa.Array:
     if isinstance(values, pa.Array | pa.ChunkedArray):
         return values.cast(pa.large_string())
     series = pd.Series(values)
-    return pa.array(series.astype(str) if series.dtype != "str" else series).cast(pa.large_string())
+    if series.dtype == "str" or isinstance(series.dtype, pd.CategoricalDtype):  # no Python string per row
+        return pa.array(series).cast(pa.large_string())
+    return pa.array(series.astype(str)).cast(pa.large_string())
 
 
 def _join(*parts) -> pa.Array:
@@ -145,13 +147,23 @@ def statements(gaps: pd.DataFrame, *, min_size: int = MIN_SIZE) -> pd.Series:
     """
     if not len(gaps):
         return pd.Series([], index=gaps.index, dtype="str")
+    return pd.Series(pd.array(_statement_array(gaps, min_size), dtype="str"), index=gaps.index)
+
+
+def _statement_array(gaps: pd.DataFrame, min_size: int) -> pa.Array:
+    """``statements`` as one Arrow array."""
+    if not len(gaps):
+        return pa.array([], pa.large_string())
     # Each kind of row gets only its own sentence built (the text is most of the cost).
     measurable = gaps["measurable"].to_numpy(dtype=bool)
+    first = int(measurable.sum())
+    if measurable[:first].all():  # measurable rows first, as screen ranks them: slices, no reordering
+        parts = [(_measured, slice(0, first)), (_unmeasured, slice(first, len(gaps)))]
+        return pa.concat_arrays([build(gaps.iloc[rows], min_size) for build, rows in parts if rows.stop > rows.start])
     rows = [np.flatnonzero(measurable), np.flatnonzero(~measurable)]
     parts = [build(gaps.iloc[index], min_size) for build, index in zip((_measured, _unmeasured), rows, strict=True)
              if len(index)]
-    text = pa.concat_arrays(parts).take(pa.array(np.argsort(np.concatenate(rows), kind="stable")))
-    return pd.Series(pd.array(text, dtype="str"), index=gaps.index)
+    return pa.concat_arrays(parts).take(pa.array(np.argsort(np.concatenate(rows), kind="stable")))
 
 
 def _opening_and_sizes(gaps: pd.DataFrame, min_size: int):
@@ -227,7 +239,8 @@ def screen(
     confidence: float = metrics.CONFIDENCE,
     years: int | Iterable[int] | None = None,
     consecutive: int = metrics.CONSECUTIVE_YEARS,
-    statements: bool = True,
+    statements: bool | str = True,
+    keep: str = "all",
 ) -> pd.DataFrame:
     """Rank every candidate gap: focal group x outcome x district and school x year.
 
@@ -241,35 +254,61 @@ def screen(
     Returns the GAPS table, ranked (flagged first, then by ``score``, then by group size),
     with three more columns: ``years_flagged`` (how many years in a row, ending this year, the
     gap has been flagged), ``persistent`` (``years_flagged >= consecutive``, the multi-year
-    rule) and ``rank`` (1 = first).
+    rule) and ``rank`` (1 = first). Its text columns are plain ``str`` (see ``metrics.compare``).
+
+    For a state's millions of cells: ``keep="measurable"`` (or ``"flagged"``) returns only
+    those gaps (every cell is still measured; ``years_flagged`` is the same), and
+    ``statements="flagged"`` writes the statement of the flagged gaps only (the others are
+    "": ``statement(row)`` writes any one on demand). ``statements=False`` writes none.
     """
     if int(consecutive) != consecutive or consecutive < 1:
         raise ValueError(f"consecutive must be a whole number of at least 1, not {consecutive!r}")
+    if statements not in (True, False, "flagged"):
+        raise ValueError(f"statements must be True, False or 'flagged', not {statements!r}")
     counts = counts if list(counts.columns[: len(KEY)]) == KEY else as_counts(counts)
     if not schools:
-        counts = counts[counts["school"] == DISTRICT_LEVEL]
+        counts = counts[(counts["school"] == DISTRICT_LEVEL).to_numpy()]
     wanted = None
     if years is not None:
         wanted = [int(years)] if np.isscalar(years) else [int(y) for y in years]
-        counts = counts[counts["year"] <= max(wanted)]  # earlier years still count for the runs
+        counts = counts[(counts["year"] <= max(wanted)).to_numpy()]  # earlier years still count for the runs
     if groups is None:
         present = set(pd.unique(counts["group"]))
         candidates = (focal_groups(GROUPS[reference].dimension)
                       if comparison == "group" and reference in GROUPS else focal_groups())
         groups = [g for g in candidates if g in present and g != reference]
-    gaps = metrics.compare(
+    measures, finish = metrics._gap_arrays(
         counts, comparison=comparison, reference=reference, state=state, groups=groups,
         min_cell=min_cell, min_n=min_n, confidence=confidence, rr_threshold=rr_threshold,
-        difference_threshold=difference_threshold, statements=False,
+        difference_threshold=difference_threshold, keep=keep,
     )
-    gaps["years_flagged"] = metrics.streak(gaps, "flagged")
+    flagged = measures["flagged"]
+    years_flagged = _years_flagged(measures)
+    chosen = np.arange(len(flagged)) if wanted is None else np.flatnonzero(np.isin(measures["year"], wanted))
+    # flagged first, then by score, then by group size (descending; unknown last; ties keep their order)
+    order = chosen[np.lexsort((-measures["n_group"][chosen], -measures["score"][chosen], ~flagged[chosen]))]
+    del chosen, flagged
+    gaps = pd.DataFrame(finish(order), copy=False)  # copy=False: no consolidation copy of millions of rows
+    gaps["years_flagged"] = years_flagged[order]
     gaps["persistent"] = gaps["years_flagged"] >= consecutive
-    if wanted is not None:
-        gaps = gaps[gaps["year"].isin(wanted)]
-    gaps = gaps.sort_values(["flagged", "score", "n_group"], ascending=[False, False, False],
-                            na_position="last", kind="stable").reset_index(drop=True)
     gaps["rank"] = np.arange(1, len(gaps) + 1)
-    if statements and len(gaps):
+    if statements == "flagged":
+        rows = np.flatnonzero(gaps["flagged"].to_numpy())
+        index = np.zeros(len(gaps), dtype=np.int64)
+        index[rows] = np.arange(1, len(rows) + 1)
+        text = pa.concat_arrays([pa.array([""], pa.large_string()), _statement_array(gaps.iloc[rows], MIN_SIZE)])
+        gaps["statement"] = pd.array(text.take(pa.array(index)), dtype="str")
+    elif statements and len(gaps):
         gaps["statement"] = _statements(gaps)
     return gaps
 
+
+def _years_flagged(measures: dict) -> np.ndarray:
+    """``metrics.streak`` of each row, computed on the flagged rows only (a run never passes an unflagged year)."""
+    flagged = np.flatnonzero(measures["flagged"])
+    out = np.zeros(len(measures["flagged"]), dtype=np.int64)
+    if len(flagged):
+        # one integer identifies the gap (district, school, group, outcome; one comparison per screen)
+        runs = pd.DataFrame({"year": measures["year"][flagged], "group": measures["gap"][flagged], "flagged": True})
+        out[flagged] = metrics.streak(runs, "flagged").to_numpy()
+    return out

@@ -48,13 +48,27 @@ def as_counts(frame: pd.DataFrame) -> pd.DataFrame:
     out = out[COLUMNS]
     out["year"] = out["year"].astype("int64")
     for column in ("district", "school", "group", "outcome"):
-        if isinstance(out[column].dtype, pd.CategoricalDtype):  # keep: millions of rows, few values
-            out[column] = out[column].cat.rename_categories(lambda c: str(c))
-        else:
-            out[column] = out[column].fillna("").astype(str)
+        out[column] = _text_key(out[column])
     for column in VALUES:
         out[column] = pd.to_numeric(out[column], errors="raise").astype(np.float64)
     return out.reset_index(drop=True)
+
+
+def _text_key(column: pd.Series) -> pd.Series:
+    """A key column as str, or as a categorical of str when it is categorical (millions of rows, few
+    values: keep it so); missing values become "" either way.
+
+    >>> _text_key(pd.Series([1, None, 1], dtype="category")).tolist()
+    ['1', '', '1']
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = pd.Index([str(c) for c in column.cat.categories], dtype="str")
+        codes = column.cat.codes.to_numpy()
+        if categories.is_unique and not (codes < 0).any():  # the usual case: no string is built per row
+            return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=column.index)
+        column = column.astype(object).where(column.notna(), "").astype(str).astype("category")
+        return column.cat.rename_categories(pd.Index(column.cat.categories, dtype="str"))
+    return column.fillna("").astype(str)
 
 
 def empty_counts() -> pd.DataFrame:

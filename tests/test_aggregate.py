@@ -110,3 +110,20 @@ def test_absent_outcome_columns_are_skipped():
     got = count_students(_students(200).drop(columns=["chronically_absent"]))
     assert "chronic_absence" not in set(got.outcome)
     assert "dropout" in set(got.outcome)
+
+
+def test_bounds_share_the_numerator_but_writing_one_changes_only_it():
+    got = count_students(_students(300))
+    assert (got.numerator_low == got.numerator).all() and (got.numerator_high == got.numerator).all()
+    before = got.numerator.copy()
+    got.loc[0, "numerator_low"] = -1.0
+    got["numerator_high"] += 1
+    assert got.numerator.equals(before) and got.loc[0, "numerator_low"] == -1.0
+    assert (got.numerator_high == before + 1).all()
+
+
+def test_keys_are_categorical_and_match_str():
+    got = count_students(_students(300))
+    for column in ("district", "school", "group", "outcome"):
+        assert isinstance(got[column].dtype, pd.CategoricalDtype)
+        assert all(isinstance(c, str) for c in got[column].cat.categories)  # table.py: category of str

@@ -429,3 +429,34 @@ def test_a_group_equal_to_everyone(p):
         assert gap.risk_ratio == pytest.approx(1.0)
     other = one(compare(counts, min_n=1, min_cell=1, statements=False))  # all other children: nobody left
     assert not other.measurable and other.reason == "no children in the comparison group"
+
+
+def test_categorical_keys_give_the_same_gaps_as_str():
+    counts = make([(ALL_STUDENTS, 80, 1000), (SWD, 30, 100), ("Homeless", 3, 20), ("Migrant", 1, 60)])
+    categorical = counts.astype(dict.fromkeys(["district", "school", "group", "outcome"], "category"))
+    gaps = compare(categorical)
+    assert gaps["comparison"].tolist() == ["all other children"] * 3
+    assert gaps["reason"].tolist() == ["", "fewer than 30 children in the group", ""]
+    text = ["district", "school", "dimension", "group", "outcome", "comparison", "reason", "statement", "rr_reason"]
+    assert all(gaps[c].dtype == "str" for c in text)
+    pd.testing.assert_frame_equal(gaps, compare(counts), check_exact=True)
+    for table in (weighted_risk_ratio(categorical, {SWD: 0.5}), composition(categorical)):
+        assert all(table[c].dtype == "str" for c in ("district", "school", "dimension", "group", "outcome"))
+
+
+def test_compare_keeps_what_is_asked():
+    counts = make([(ALL_STUDENTS, 80, 1000), (SWD, 30, 100), ("Homeless", 3, 20), ("Migrant", 1, 60)])
+    every = compare(counts)
+    assert every["measurable"].tolist() == [True, False, True] and every["flagged"].tolist() == [True, False, False]
+    pd.testing.assert_frame_equal(compare(counts, keep="measurable"),
+                                  every[every["measurable"]].reset_index(drop=True), check_exact=True)
+    pd.testing.assert_frame_equal(compare(counts, keep="flagged"), every.iloc[[0]].reset_index(drop=True),
+                                  check_exact=True)
+    with pytest.raises(ValueError, match="keep"):
+        compare(counts, keep="none")
+
+
+def test_duplicate_comparison_rows_are_an_error():
+    counts = make([(ALL_STUDENTS, 80, 1000), (ALL_STUDENTS, 70, 900), (SWD, 30, 100)])
+    with pytest.raises(ValueError, match="more than one All students row"):
+        compare(counts)

@@ -2,11 +2,13 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from successgaps_lib import metrics
+from successgaps_lib.aggregate import count_students
 from successgaps_lib.groups import ALL_STUDENTS, focal_groups
 from successgaps_lib.load import load_counts
 from successgaps_lib.screen import group_noun, screen, statement, statements
@@ -212,3 +214,91 @@ def test_statement_of_a_suppressed_rate():
     text = statements(gaps.iloc[[0]]).iloc[0]
     assert text.startswith("In 2025, [suppressed] of students with disabilities in D graduated")
     assert "compared with 98.8% of all other children: a gap of [suppressed] percentage points" in text
+
+
+# --- Categorical keys (count_students) and what screen keeps -------------------------------------
+
+def _students(n=4000, seed=11):
+    """Student-year records in two districts, three schools each, two years (some gaps, some small groups)."""
+    rng = np.random.default_rng(seed)
+    district = rng.choice(["North (demo)", "South (demo)"], n)
+    frame = pd.DataFrame({
+        "year": rng.choice([2024, 2025], n), "district": district,
+        "school": np.char.add(district.astype(str).astype("U5"), rng.choice(["-A", "-B", "-C"], n)),
+        "sex": rng.choice(["F", "M"], n), "race": rng.choice(["MHL", "MB", "MW", "MA"], n),
+        "disability": rng.random(n) < 0.15, "english_learner": rng.random(n) < 0.1,
+        "homeless": rng.random(n) < 0.03,
+    })
+    disability = frame["disability"].to_numpy()
+    frame["graduated"] = np.where(rng.random(n) < 0.3, (rng.random(n) < np.where(disability, 0.6, 0.9)) * 1.0,
+                                  np.nan)
+    frame["suspended_out_of_school"] = (rng.random(n) < np.where(frame["race"] == "MB", 0.12, 0.04)) * 1.0
+    return frame
+
+
+def _as_str(counts):
+    return counts.astype(dict.fromkeys(("district", "school", "group", "outcome"), str))
+
+
+TEXT_COLUMNS = ["district", "school", "dimension", "group", "outcome", "comparison", "reason", "statement",
+                "rr_reason"]
+
+
+def test_categorical_keys_screen_like_str_keys():
+    # count_students makes its keys categorical; the gaps did not know the words they had never seen
+    # ("all other children", the reasons) and came out NaN, so building the statements failed.
+    counts = count_students(_students())
+    assert isinstance(counts["group"].dtype, pd.CategoricalDtype)
+    gaps = screen(counts)
+    assert gaps["flagged"].any() and (~gaps["measurable"]).any()  # both kinds of statement are built
+    assert (gaps["comparison"] == "all other children").all()
+    assert gaps[TEXT_COLUMNS].notna().all().all()
+    assert (gaps["statement"].str.len() > 50).all()
+    assert all(gaps[c].dtype == "str" for c in TEXT_COLUMNS)
+    pd.testing.assert_frame_equal(gaps, screen(_as_str(counts)), check_exact=True)
+    for options in ({"comparison": "group", "reference": "White"}, {"comparison": "all", "schools": False},
+                    {"years": 2025}):
+        pd.testing.assert_frame_equal(screen(counts, **options), screen(_as_str(counts), **options),
+                                      check_exact=True)
+
+
+def test_categorical_keys_compare_against_the_state():
+    counts = count_students(_students())
+    north = counts[counts["district"] == "North (demo)"]
+    by_state = metrics.compare(north, comparison="state", state=counts)
+    assert len(by_state) and by_state["measurable"].any()
+    assert (by_state["comparison"] == metrics.STATE_COMPARISON).all()
+    pd.testing.assert_frame_equal(by_state, metrics.compare(_as_str(north), comparison="state",
+                                                            state=_as_str(counts)), check_exact=True)
+    # categories need not agree between the two tables
+    pd.testing.assert_frame_equal(by_state, metrics.compare(north, comparison="state", state=_as_str(counts)),
+                                  check_exact=True)
+
+
+def test_the_demo_students_file_screens(demo_dir):
+    students = demo_dir / "students.csv"
+    if not students.exists():
+        pytest.skip("data/demo/ not generated yet")
+    from successgaps_lib.load import load
+
+    gaps = screen(load(students).counts, schools=True)
+    assert gaps["flagged"].any() and gaps["statement"].str.startswith("In ").all()
+
+
+def test_keep_measurable_or_flagged_and_flagged_statements():
+    counts = count_students(_students())
+    every = screen(counts)
+    measurable = every[every["measurable"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(screen(counts, keep="measurable"), measurable, check_exact=True)
+    flagged = every[every["flagged"]].reset_index(drop=True)
+    assert len(flagged) and len(flagged) < len(measurable) < len(every)
+    pd.testing.assert_frame_equal(screen(counts, keep="flagged"), flagged, check_exact=True)
+    few = screen(counts, statements="flagged")
+    pd.testing.assert_frame_equal(few.drop(columns="statement"), every.drop(columns="statement"), check_exact=True)
+    assert (few["statement"] == every["statement"].where(every["flagged"], "")).all()
+    assert (screen(counts, statements=False)["statement"] == "").all()
+    assert statement(few.iloc[-1]) == every.iloc[-1]["statement"]  # any one gap, on demand
+    with pytest.raises(ValueError, match="keep"):
+        screen(counts, keep="some")
+    with pytest.raises(ValueError, match="statements"):
+        screen(counts, statements="all of them")
