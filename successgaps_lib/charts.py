@@ -46,6 +46,7 @@ import altair as alt
 import pandas as pd
 
 from successgaps_lib.groups import DIMENSIONS, GROUPS, OUTCOMES, groups_of
+from successgaps_lib.privacy import REASON as PRIVACY_REASON
 
 # --- Look ----------------------------------------------------------------------------------
 
@@ -208,16 +209,9 @@ COMPOSITION_COLUMNS = ("group", "composition", "enrollment_share")
 
 
 def _require_protected(table: pd.DataFrame) -> None:
-    """Refuse a table that has not passed through ``privacy.protect``.
+    """Refuse a table that has not passed through ``privacy.protect`` (imported late: tests swap it)."""
+    from successgaps_lib.privacy import require_protected
 
-    The privacy module is written alongside this one; until it exists the check is skipped.
-    """
-    try:
-        from successgaps_lib.privacy import require_protected
-    except ModuleNotFoundError as error:
-        if error.name != "successgaps_lib.privacy":
-            raise
-        return
     require_protected(table)
 
 
@@ -486,7 +480,8 @@ def _reason(row) -> str:
 
 def _unknown_gap(row) -> str:
     """Why a gap has no value: metrics' reason when it had one (e.g. a small group), else privacy."""
-    return f"not measured ({_reason(row)})" if _reason(row) else PRIVACY_NOTE
+    reason = _reason(row)
+    return f"not measured ({reason})" if reason and reason != PRIVACY_REASON else PRIVACY_NOTE
 
 
 def _gap_text(row) -> str:

@@ -77,7 +77,7 @@ def _screen(args: argparse.Namespace) -> int:
     data = load(args.file, mapping=args.mapping, sheet=args.sheet)
     gaps = screen(data.counts, schools=args.schools, comparison=args.comparison, reference=args.reference,
                   min_n=args.min_n, min_cell=args.min_cell)
-    shown = privacy.protect(gaps, min_size=args.min_size, audience=not args.data_team)
+    shown = privacy.protect(gaps, counts=data.counts, min_size=args.min_size, audience=not args.data_team)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         columns = [c for c in GAP_CSV_COLUMNS if c in shown.columns]
@@ -106,6 +106,20 @@ def _summary(gaps, top: int) -> str:
     return "\n".join(lines)
 
 
+# --- init, handouts, present (their own modules) --------------------------------------------
+
+def _register_modules() -> None:
+    from . import cli_handouts, cli_present
+
+    for name, help_text, arguments, run in cli_handouts.COMMANDS:
+        command(name, help_text, arguments)(run)
+    command("present", "show a workbook's meeting dashboards on the room's screen (Voila)",
+            cli_present.add_arguments)(cli_present.run)
+
+
+_register_modules()
+
+
 # --- demo ---------------------------------------------------------------------------------
 
 def _demo_arguments(p: argparse.ArgumentParser) -> None:
@@ -114,12 +128,17 @@ def _demo_arguments(p: argparse.ArgumentParser) -> None:
 
 @command("demo", "screen the demo district and build its meeting handouts", _demo_arguments)
 def _demo(args: argparse.Namespace) -> int:
+    from .handouts import build_handouts
+
     args.out.mkdir(parents=True, exist_ok=True)
     screen_args = argparse.Namespace(
         file=DEMO_DIR / "students.csv", mapping=None, sheet=None, schools=True, min_n=30, min_cell=10,
         min_size=10, comparison="all_other", reference=None, out=args.out / "gaps.csv", top=10,
         data_team=False)
     _screen(screen_args)
+    print(f"\nBuilding every meeting's handouts for the demo workbook into {args.out} ...")
+    files = build_handouts(DEMO_DIR / "workbook", "all", out=args.out)
+    print(f"Wrote {len(files)} files to {args.out}: open {args.out / 'meeting-01'} to start.")
     return 0
 
 

@@ -1,0 +1,326 @@
+"""What a meeting notebook shows, as calls: ``Meeting.open(workbook, meeting)`` and one method per part.
+
+A meeting notebook holds the narrative; every figure, table and list it shows comes from here::
+
+    m = Meeting.open("../data/demo/workbook", 1)
+    m.objectives(); m.agenda()          # from templates/agendas (the same text as the printed agendas)
+    m.statement()                       # the success gap statement, from the data
+    display(*m.slides())                # the data slides: SVG charts with their text alternative
+    m.role_coverage()                   # meeting 1: who fills which role, which role is missing
+    m.rubric_review()                   # meetings 2-4: ratings and consensus of the meeting's sections
+    m.priorities(); m.root_causes(); m.plan(); m.goal_progress(); m.progress()
+    m.homework(); m.next_meeting()
+
+Everything comes from the workbook folder: ``workbook.yml`` (target gap, data files, team,
+schedule, minimum group size), the team's stored work (``team_work.sqlite``; see
+``open_team_work``) and the templates. Keyword overrides replace a workbook value for this
+notebook only: ``group``, ``outcome``, ``comparison``, ``school``, ``year``, ``min_group_size``
+(only upwards: a notebook may hide more, never less), ``slides`` (kinds of ``slides.KINDS``),
+``homework`` and ``next_meeting`` (text).
+
+Privacy: every figure about children comes from a table protected by ``privacy.protect`` with
+the workbook's minimum group size (``meeting_data``); charts refuse anything else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+from . import blocks, handouts, meeting_data, meeting_work, slides
+from . import workbook as wbk
+from .errors import ConfigError
+from .groups import MEETINGS, RATING_SCALE
+from .rubric import Rubric, load_rubric
+from .store import DEFAULT_NAME, Store, TeamWorkError
+from .teamwork import progress_against_target
+
+#: An export of the team's work that a workbook folder may carry (the demo does). A store that does
+#: not exist yet, or is empty, starts from it; the same rule as ``dashboard.open_store``.
+TEAM_WORK_EXPORT = "team_work.json"
+
+OVERRIDES = ("group", "outcome", "comparison", "school", "year", "min_group_size", "slides", "homework",
+             "next_meeting")
+
+
+def open_team_work(directory: str | os.PathLike) -> Store:
+    """The team's stored work in a workbook folder, for reading.
+
+    The store file (``team_work.sqlite``) is used when it exists. When it does not, nothing is
+    written into the folder: the work is read into memory from ``team_work.json`` if the folder
+    has one (an export, as the demo ships), else the store is empty. An existing but empty store
+    also takes in ``team_work.json`` (as the dashboards do).
+    """
+    directory = Path(directory)
+    export = directory / TEAM_WORK_EXPORT
+    if (directory / DEFAULT_NAME).exists():
+        store = Store.open(directory / DEFAULT_NAME)
+        if export.is_file() and store.is_empty():
+            with contextlib.suppress(TeamWorkError):  # another kernel imported it first
+                store.import_json(export)
+        return store
+    store = Store.open(":memory:")
+    if export.is_file():
+        store.import_json(export)
+    return store
+
+
+def _plain(text: Any) -> str:
+    """Agenda text as plain text (the agenda renderer returns escaped Markup for filled placeholders)."""
+    return str(text.unescape()) if isinstance(text, Markup) else str(text)
+
+
+class Meeting:
+    """One meeting's content, ready to display. Create with :meth:`Meeting.open`."""
+
+    def __init__(self, workbook: wbk.Workbook, number: int, *, year: int | None = None,
+                 slide_kinds: Sequence[str] | None = None, homework: str = "", next_meeting: str = ""):
+        self.workbook = workbook
+        self.number = number
+        self.meeting_plan = workbook.meeting(number)
+        self.target = workbook.target
+        self.min_size = workbook.min_group_size
+        self._year = year
+        kinds = tuple(slide_kinds) if slide_kinds is not None else slides.DEFAULT_SLIDES.get(number, ("rates",))
+        unknown = [k for k in kinds if k not in slides.KINDS]
+        if unknown:
+            raise ConfigError(f"unknown slide {unknown[0]!r}; slides are {', '.join(slides.KINDS)}")
+        self.slide_kinds = kinds
+        self._homework, self._next = homework, next_meeting
+
+    @classmethod
+    def open(cls, workbook: str | os.PathLike = ".", meeting: int = 1, **overrides) -> Meeting:
+        """Load the workbook folder (a relative path is taken from the notebook's folder) for one meeting."""
+        unknown = sorted(set(overrides) - set(OVERRIDES))
+        if unknown:
+            raise ConfigError(f"unknown override {unknown[0]!r}; a meeting notebook may override "
+                              f"{', '.join(OVERRIDES)}")
+        wb = base = wbk.load(workbook)
+        if isinstance(meeting, bool) or not isinstance(meeting, int) or meeting not in MEETINGS:
+            raise ConfigError(f"meeting {meeting!r}: expected a meeting number from {min(MEETINGS)} to "
+                              f"{max(MEETINGS)}")
+        target_keys = {k: overrides[k] for k in ("group", "outcome", "comparison", "school")
+                       if overrides.get(k) is not None}
+        raw = dict(wb.raw)
+        if target_keys:
+            raw["target_gap"] = {**(wb.raw.get("target_gap") or {}), **target_keys}
+        if overrides.get("min_group_size") is not None:
+            raw["min_group_size"] = overrides["min_group_size"]
+        if raw != wb.raw:  # checked by the workbook's own rules and messages
+            wb = wbk.from_mapping(raw, wb.directory, source=f"{wb.path} (with this notebook's overrides)")
+            wb = _keep_minimum(wb, base.min_group_size)
+        year = overrides.get("year")
+        return cls(wb, meeting, year=year if year is not None else wb.target.year,
+                   slide_kinds=overrides.get("slides"), homework=overrides.get("homework") or "",
+                   next_meeting=overrides.get("next_meeting") or "")
+
+    def __repr__(self) -> str:
+        return f"Meeting({self.number}, {self.workbook.name!r}, {self.target.describe()!r})"
+
+    # -- what the meeting rests on -------------------------------------------------------------------
+
+    @cached_property
+    def dirs(self) -> list[Path]:
+        return handouts.template_dirs(self.workbook)
+
+    @cached_property
+    def context(self) -> dict[str, Any]:
+        """The agenda context the printed agendas use (objectives, timed steps, homework, next meeting)."""
+        return handouts.meeting_context(self.workbook, self.number, self.dirs)
+
+    @cached_property
+    def rubric(self) -> Rubric:
+        own = self.workbook.directory / "templates" / "rubric.yml"
+        return load_rubric(own if own.is_file() else None)
+
+    @cached_property
+    def store(self) -> Store:
+        return open_team_work(self.workbook.directory)
+
+    @cached_property
+    def data(self) -> meeting_data.Data:
+        return meeting_data.load_data(self.workbook)
+
+    @cached_property
+    def gaps(self) -> pd.DataFrame:
+        """The protected GAPS rows of the target group on its outcome and the related ones."""
+        t = self.target
+        outcomes = meeting_data.related_outcomes(t.outcome, t.group, self.data.outcomes()) or [t.outcome]
+        return meeting_data.measure(self.data, group=t.group, outcomes=outcomes, comparison=t.comparison,
+                                    min_size=self.min_size)
+
+    @cached_property
+    def focus(self) -> slides.Focus:
+        t = self.target
+        year = self._year if self._year is not None else meeting_data.latest_year(
+            self.gaps[self.gaps["outcome"] == t.outcome], t.school)
+        return slides.Focus(t.group, t.outcome, t.comparison, t.school, int(year), self.min_size)
+
+    @property
+    def sections(self) -> list[tuple[str, str]]:
+        """(id, title) of the rubric sections this meeting reviews."""
+        return list(self.context["sections"])
+
+    # -- agenda ------------------------------------------------------------------------------------------
+
+    def title(self) -> blocks.Block:
+        """Meeting, date, time and place (the handout prints this in its header already)."""
+        p = self.meeting_plan
+        return blocks.heading(f"{self.workbook.name}, meeting {p.number}: {p.title}", 1) + blocks.paragraph(
+            f"{handouts.long_date(p.date)}, {handouts.clock(p.time)} to {handouts.clock(p.end.time())}, {p.place}")
+
+    def objectives(self) -> blocks.Block:
+        return blocks.bullets([_plain(o) for o in self.context["agenda"]["objectives"]])
+
+    def agenda(self) -> blocks.Block:
+        rows = [{"Time": f"{handouts.clock(s['start'])} to {handouts.clock(s['end'])}",
+                 "What we do": _plain(s["activity"]) + (f": {_plain(s['team'])}" if s.get("team") else "")}
+                for s in self.context["steps"]]
+        return blocks.table(pd.DataFrame(rows, columns=["Time", "What we do"]), kind="agenda")
+
+    def homework(self) -> blocks.Block:
+        return blocks.paragraph(self._homework or _plain(self.context["homework"]))
+
+    def next_meeting(self) -> blocks.Block:
+        return blocks.paragraph(self._next or _plain(self.context["next_meeting_text"]))
+
+    # -- the data -----------------------------------------------------------------------------------------
+
+    @property
+    def has_data(self) -> bool:
+        """Whether workbook.yml lists data files (a new workbook may not yet: its handouts then say so)."""
+        return bool(self.workbook.data)
+
+    def _no_data(self) -> blocks.Block:
+        return blocks.note(f"No data yet: list the data files under 'data: files:' in {self.workbook.path.name}, "
+                           "and the success gap statement and the data slides appear here.")
+
+    @property
+    def statement_text(self) -> str:
+        """The success gap statement of the target gap in the meeting's year (protected figures only)."""
+        if not self.has_data:
+            return self._no_data().text.removeprefix("> ")
+        f = self.focus
+        row = meeting_data.rows(self.gaps, group=f.group, outcome=f.outcome, comparison=f.comparison,
+                                school=f.school, year=f.year)
+        if row.empty:
+            where = f.school or self.workbook.district
+            return (f"The data has no figures for {f.group}, {slides._label(f.outcome).lower()}, in {where} "
+                    f"in {slides.school_year(f.year)}.")
+        return str(row["statement"].iloc[0])
+
+    def statement(self) -> blocks.Block:
+        return blocks.statement(self.statement_text)
+
+    def slides(self, kinds: Sequence[str] | None = None) -> list:
+        """The data slides (``slides.KINDS``; default: those of this meeting), each an SvgFigure or a note."""
+        if not self.has_data:
+            return [self._no_data()]
+        return [slides.slide(k, self.data, self.focus, self.gaps) for k in (kinds or self.slide_kinds)]
+
+    def figures_by_year(self) -> blocks.Block:
+        """The target gap's figures in every year, as a table."""
+        return slides.by_year(self.gaps, self.focus) if self.has_data else blocks.empty()
+
+    def figures_by_school(self) -> blocks.Block:
+        """The target gap's figures in every school in the meeting's year, as a table."""
+        return slides.by_school(self.gaps, self.focus) if self.has_data else blocks.empty()
+
+    # -- the team and its work ------------------------------------------------------------------------------
+
+    def role_coverage(self) -> blocks.Block:
+        return meeting_work.role_coverage(self.workbook)
+
+    def rubric_outline(self) -> blocks.Block:
+        """The rubric's sections, the meeting that reviews each, and the rating scale."""
+        meetings = {}
+        for m in self.workbook.meetings:
+            for sid in m.rubric_sections or [s.id for s in self.rubric.sections_for_meeting(m.number)]:
+                meetings.setdefault(sid, m.number)
+        frame = pd.DataFrame([{"Section": s.title, "Indicators": str(len(s.indicators)),
+                               "Reviewed at meeting": str(meetings.get(s.id, "not scheduled"))}
+                              for s in self.rubric.sections])
+        scale = blocks.paragraph("Each indicator is rated on four levels: " + ", ".join(RATING_SCALE) + ".")
+        return blocks.table(frame, kind="sg-teamwork", caption=self.rubric.title) + scale
+
+    def rubric_review(self) -> blocks.Block:
+        """Each section of this meeting: the homework ratings and the consensus with its evidence."""
+        if not self.sections:
+            return blocks.note("This meeting reviews no rubric section.")
+        return blocks.join(meeting_work.section_review(self.store, self.rubric, sid, min_size=self.min_size)
+                           for sid, _ in self.sections)
+
+    def further_data(self) -> blocks.Block:
+        return meeting_work.further_data(self.store, self.rubric, [sid for sid, _ in self.sections],
+                                         min_size=self.min_size)
+
+    def consensus_so_far(self) -> blocks.Block:
+        """The consensus on the sections reviewed at earlier meetings (compact: no evidence)."""
+        earlier = []
+        for m in self.workbook.meetings:
+            if m.number < self.number:
+                earlier += [sid for sid, _ in handouts.meeting_sections(self.workbook, m.number, self.dirs)]
+        if not earlier:
+            return blocks.note("No rubric section has been reviewed before this meeting.")
+        return blocks.join(meeting_work.consensus(self.store, self.rubric, sid, evidence=False, min_size=self.min_size,
+                                                  caption=f"Consensus: {self.rubric.section(sid).title}")
+                           for sid in dict.fromkeys(earlier))
+
+    def consensus_summary(self) -> blocks.Block:
+        """The consensus rating of every indicator of the rubric (meetings 5 and on)."""
+        return meeting_work.consensus(self.store, self.rubric, evidence=False, min_size=self.min_size,
+                                      caption="The team's consensus ratings, whole rubric")
+
+    def priorities(self) -> blocks.Block:
+        return meeting_work.priorities(self.store, self.rubric)
+
+    def root_causes(self) -> blocks.Block:
+        return meeting_work.root_causes(self.store, min_size=self.min_size)
+
+    def goals(self) -> blocks.Block:
+        return meeting_work.goals(self.store, min_size=self.min_size)
+
+    def plan(self) -> blocks.Block:
+        return meeting_work.plan(self.store, min_size=self.min_size)
+
+    def progress(self) -> blocks.Block:
+        return meeting_work.progress(self.store, min_size=self.min_size)
+
+    def goal_progress(self) -> blocks.Block:
+        """The goals measured again: by the team's entries, and from the data files where they are newer."""
+        return meeting_work.goal_progress(self.store, self._remeasured if self.has_data else None)
+
+    def _remeasured(self, goal: pd.Series) -> list[str]:
+        """Sentences measuring a goal from the data files, for years after its baseline."""
+        baseline_year = int(goal["baseline_date"][:4]) if goal["baseline_date"] else None
+        comparison = goal["comparison"] or self.target.comparison
+        try:
+            gaps = meeting_data.measure(self.data, group=goal["group"], outcomes=[goal["outcome"]],
+                                        comparison=comparison, min_size=self.min_size)
+        except ConfigError:
+            return []
+        rows = meeting_data.rows(gaps, group=goal["group"], outcome=goal["outcome"], comparison=comparison,
+                                 school=self.target.school)
+        column = "difference" if goal["measure"] == "difference" else "rate_group"
+        out = []
+        for row in rows.itertuples():
+            value = getattr(row, column)
+            if baseline_year is None or row.year <= baseline_year or pd.isna(value):
+                continue
+            progress = progress_against_target(goal.to_dict(), float(value))
+            out.append(f"{slides.school_year(row.year)}, from the data files: {progress.statement}")
+        return out
+
+
+def _keep_minimum(wb: wbk.Workbook, minimum: int) -> wbk.Workbook:
+    if wb.min_group_size < minimum:
+        raise ConfigError(f"min_group_size {wb.min_group_size}: a notebook may raise the workbook's minimum "
+                          f"group size ({minimum}), never lower it")
+    return wb

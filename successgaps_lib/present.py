@@ -1,0 +1,414 @@
+"""Serve the meeting dashboards of one workbook with Voila, for the room's screen.
+
+What is served, and what is not: Voila gets a folder made for this run that holds one
+dashboard notebook per scheduled meeting (``meeting_1.ipynb``...), written from the thin
+notebooks in ``notebooks/live/``, and nothing else. The workbook folder, its data files and the
+team's SQLite store are never under Voila's root; the kernels find the workbook through the
+environment variable ``SUCCESSGAPS_WORKBOOK`` and read and write the store themselves.
+
+How it is locked down:
+
+- it listens on 127.0.0.1 unless told otherwise, and refuses any other address without a
+  token or a password (``check_access``);
+- no source cells (``strip_sources``) and no tracebacks (``show_tracebacks=False``) reach the
+  page: a failing cell shows one plain sentence, the details go to the server log;
+- a viewer cannot switch to another template or theme with ``?template=`` (Voila's own
+  ``reveal`` and ``lab`` templates link style sheets from a CDN; ours,
+  ``templates/voila/successgaps``, loads everything from the server);
+- token and hashed password go into a private config file, never on a command line that
+  ``ps`` shows.
+
+Start-up: each dashboard has a kernel that has already run its notebook waiting in a pool
+(Voila's ``preheat_kernel``), so opening a dashboard only connects the page; a new kernel
+is heated in the background for the next visitor.
+
+>>> settings = Settings(workbook=Path("wb"))
+>>> settings.ip, settings.needs_auth
+('127.0.0.1', False)
+>>> check_access(Settings(workbook=Path("wb"), ip="0.0.0.0"))
+Traceback (most recent call last):
+...
+successgaps_lib.errors.ConfigError: listening on 0.0.0.0 lets other computers reach the dashboards: \
+give a --token or a --password (or keep the default 127.0.0.1)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import nbformat
+
+from . import workbook as workbooks
+from .errors import ConfigError
+from .groups import MEETINGS
+
+#: Environment variable through which a dashboard kernel finds its workbook folder.
+ENV_WORKBOOK = "SUCCESSGAPS_WORKBOOK"
+#: Environment variable naming the folder where each kernel says its dashboard is built.
+ENV_READY = "SUCCESSGAPS_READY_DIR"
+#: Environment variable naming a private folder where the kernels share the screened gaps.
+ENV_CACHE = "SUCCESSGAPS_CACHE_DIR"
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The thin dashboard notebooks, one per kind of meeting (``groups.MEETINGS[n].notebook``).
+LIVE_NOTEBOOKS = ROOT / "notebooks" / "live"
+#: Our Voila template (``templates/voila/<TEMPLATE>``).
+TEMPLATES = ROOT / "templates" / "voila"
+TEMPLATE = "successgaps"
+
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+DEFAULT_IP = "127.0.0.1"
+DEFAULT_PORT = 8866
+
+#: What a page shows instead of a traceback when a cell fails.
+CELL_ERROR_TEXT = "The details are in the log of the server that shows these dashboards."
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``successgaps present`` was asked to do."""
+
+    workbook: Path
+    ip: str = DEFAULT_IP
+    port: int = DEFAULT_PORT
+    token: str | None = None
+    password: str | None = None  # plain text: hashed before it is written anywhere
+    open_browser: bool = True
+    preheat: bool = True  # keep a kernel that has already run each dashboard waiting
+    pool_size: int = 1  # heated kernels per dashboard
+    next_pool_size: int = 3  # ... for the next meeting's, which several people open at once
+    first_meeting: int | None = None  # the dashboard to open (default: the next meeting by date)
+    port_retries: int = 50  # try the next ports when the port is taken (0: fail instead)
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def needs_auth(self) -> bool:
+        return not is_loopback(self.ip)
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A Voila server ready to start: the command, its environment and its folders."""
+
+    argv: list[str]
+    env: dict[str, str]
+    served: Path  # Voila's root: dashboard notebooks only
+    runtime: Path  # the private folder holding ``served``, the template and the config
+    dashboards: tuple[str, ...]  # file names of the served notebooks, in meeting order
+    first: str  # the dashboard opened first (the next meeting's)
+    pools: dict[str, int]  # heated kernels kept waiting, per dashboard (empty without preheat)
+    settings: Settings
+
+    @property
+    def ready_dir(self) -> Path:
+        return self.runtime / "ready"
+
+    @property
+    def base_url(self) -> str:
+        """Where this computer reaches the server (every-interface addresses via loopback)."""
+        ip = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.settings.ip, self.settings.ip)
+        host = f"[{ip}]" if ":" in ip else ip
+        return f"http://{host}:{self.settings.port}/"
+
+    @property
+    def public_url(self) -> str:
+        """Where other computers reach it (this computer's name when it listens everywhere)."""
+        if self.settings.ip in ("", "0.0.0.0", "::"):
+            import socket
+
+            return f"http://{socket.gethostname()}:{self.settings.port}/"
+        return self.base_url
+
+    def url(self, dashboard: str | None = None) -> str:
+        """The address of one dashboard (default: the tree of all of them), token included."""
+        path = f"voila/render/{dashboard}" if dashboard else ""
+        query = f"?token={self.settings.token}" if self.settings.token else ""
+        return self.base_url + path + query
+
+
+# --- Access ---------------------------------------------------------------------------------
+
+def is_loopback(ip: str) -> bool:
+    """Whether ``ip`` (an address or host name) is reachable only from this computer.
+
+    >>> [is_loopback(a) for a in ("127.0.0.1", "::1", "localhost", "0.0.0.0", "", "192.168.1.5")]
+    [True, True, True, False, False, False]
+    """
+    text = ip.strip().strip("[]").lower()
+    if text in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(text).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost, or "" (every interface)
+
+
+def check_access(settings: Settings) -> None:
+    """Refuse to listen beyond this computer without a token or a password."""
+    if settings.needs_auth and not (settings.token or settings.password):
+        where = settings.ip or "every network interface"
+        raise ConfigError(f"listening on {where} lets other computers reach the dashboards: "
+                          "give a --token or a --password (or keep the default 127.0.0.1)")
+    if settings.token is not None and len(settings.token) < 8:
+        raise ConfigError("the --token is too short to protect the dashboards: use at least 8 characters")
+
+
+# --- The served folder ----------------------------------------------------------------------
+
+def dashboard_name(meeting: int) -> str:
+    """File name of a meeting's dashboard in the served folder.
+
+    >>> dashboard_name(3)
+    'meeting_3.ipynb'
+    """
+    return f"meeting_{meeting}.ipynb"
+
+
+def scheduled_meetings(workbook_dir: Path) -> list[int]:
+    """The meetings in the workbook's schedule (every meeting when none is scheduled)."""
+    wb = workbooks.load(workbook_dir, check_files=False)
+    return [m.number for m in wb.meetings] or list(MEETINGS)
+
+
+def dashboard_notebook(meeting: int, source_dir: Path = LIVE_NOTEBOOKS) -> nbformat.NotebookNode:
+    """The dashboard notebook of one meeting: its kind's notebook with ``meeting`` set.
+
+    The cell tagged ``parameters`` is replaced by ``meeting = N``, as papermill would.
+    """
+    path = source_dir / f"{MEETINGS[meeting].notebook}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ConfigError(f"{path}: needs exactly one cell tagged 'parameters' (found {len(cells)})")
+    cells[0].source = f"meeting = {meeting}"
+    return nb
+
+
+def write_dashboards(folder: Path, meetings: list[int], source_dir: Path = LIVE_NOTEBOOKS) -> tuple[str, ...]:
+    """Write one dashboard notebook per meeting into ``folder``; returns their file names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    for number in meetings:
+        name = dashboard_name(number)
+        nbformat.write(dashboard_notebook(number, source_dir), folder / name)
+        names.append(name)
+    return tuple(names)
+
+
+def first_dashboard(workbook_dir: Path, today: dt.date | None = None) -> str:
+    """The dashboard to open first: the next meeting from today, else the last one."""
+    wb = workbooks.load(workbook_dir, check_files=False)
+    if not wb.meetings:
+        return dashboard_name(min(MEETINGS))
+    today = today or dt.date.today()
+    coming = [m for m in wb.meetings if m.date >= today]
+    return dashboard_name((coming[0] if coming else wb.meetings[-1]).number)
+
+
+# --- The command ----------------------------------------------------------------------------
+
+def pool_sizes(settings: Settings, dashboards: tuple[str, ...], first: str) -> dict[str, int]:
+    """Heated kernels to keep per dashboard: more for the next meeting's.
+
+    >>> pool_sizes(Settings(workbook=Path("wb")), ("meeting_1.ipynb", "meeting_2.ipynb"), "meeting_2.ipynb")
+    {'meeting_1.ipynb': 1, 'meeting_2.ipynb': 3}
+    """
+    if not settings.preheat:
+        return {}
+    sizes = {name: max(settings.pool_size, 0) for name in dashboards}
+    sizes[first] = max(settings.next_pool_size, settings.pool_size, 0)
+    return {name: size for name, size in sizes.items() if size > 0}
+
+
+def _config(settings: Settings, pools: Mapping[str, int]) -> dict:
+    """Voila's config file: the secrets (kept off the command line) and the kernel pools."""
+    # No file of the served folder is handed out as a file (it holds notebooks only anyway).
+    config: dict = {"VoilaConfiguration": {"file_allowlist": []}}
+    if settings.token:
+        config.setdefault("Voila", {})["token"] = settings.token
+    if settings.password:
+        from jupyter_server.auth import passwd
+
+        config["PasswordIdentityProvider"] = {"hashed_password": passwd(settings.password)}
+    if pools:
+        # Pools are filled for every notebook under the root; "default" covers any not listed.
+        config["VoilaKernelManager"] = {"kernel_pools_config": {
+            "default": {"pool_size": 0}, **{name: {"pool_size": n} for name, n in pools.items()}}}
+    return config
+
+
+def voila_arguments(settings: Settings, served: Path, config_dir: Path, preheat: bool | None = None) -> list[str]:
+    """Voila's command-line arguments (after ``python -m voila``).
+
+    >>> args = voila_arguments(Settings(workbook=Path("wb")), Path("/srv"), Path("/cfg"))
+    >>> [a for a in args if "tracebacks" in a or "strip" in a or "preheat" in a]
+    ['--VoilaConfiguration.show_tracebacks=False', '--VoilaConfiguration.strip_sources=True', \
+'--VoilaConfiguration.preheat_kernel=True']
+    """
+    args = [
+        str(served),
+        f"--Voila.ip={settings.ip}",
+        f"--Voila.port={settings.port}",
+        f"--Voila.port_retries={settings.port_retries}",
+        "--Voila.open_browser=False",  # ``serve`` opens the first dashboard itself
+        f"--Voila.config_file_paths={config_dir}",
+        f"--VoilaConfiguration.template={TEMPLATE}",
+        "--VoilaConfiguration.allow_template_override=NO",
+        "--VoilaConfiguration.allow_theme_override=NO",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.strip_sources=True",
+        f"--VoilaExecutor.cell_error_instruction={CELL_ERROR_TEXT}",
+    ]
+    if settings.preheat if preheat is None else preheat:
+        args.append("--VoilaConfiguration.preheat_kernel=True")  # pool sizes: in the config file
+    return args
+
+
+def build(settings: Settings, runtime: Path) -> Launch:
+    """Prepare ``runtime`` (an empty private folder) and return the command that serves it.
+
+    ``runtime`` gets ``dashboards/`` (Voila's root), ``share/voila/templates/`` (our template,
+    found through ``JUPYTER_PATH``), ``config/voila.json`` (token or hashed password, kernel
+    pools), ``ready/`` (one file per kernel that has built its dashboard) and ``cache/`` (the
+    screened, protected gaps, computed by the first kernel and read by the others).
+    """
+    check_access(settings)
+    workbook_dir = Path(settings.workbook).resolve()
+    workbooks.load(workbook_dir)  # a broken workbook fails here, with its one-line message
+    runtime = Path(runtime).resolve()
+    served = runtime / "dashboards"
+    if workbook_dir == served or workbook_dir in served.parents:
+        raise ConfigError(f"{runtime}: the dashboards cannot be served from inside the workbook folder")
+    dashboards = write_dashboards(served, scheduled_meetings(workbook_dir))
+    first = dashboard_name(settings.first_meeting) if settings.first_meeting else first_dashboard(workbook_dir)
+    if first not in dashboards:
+        raise ConfigError(f"meeting {settings.first_meeting} is not in the workbook's schedule")
+    pools = pool_sizes(settings, dashboards, first)
+
+    share = runtime / "share"
+    shutil.copytree(TEMPLATES / TEMPLATE, share / "voila" / "templates" / TEMPLATE)
+    config_dir = runtime / "config"
+    config_dir.mkdir()
+    config_file = config_dir / "voila.json"
+    config_file.write_text(json.dumps(_config(settings, pools)), encoding="utf-8")
+    config_file.chmod(0o600)
+    (runtime / "ready").mkdir()
+    (runtime / "cache").mkdir()
+
+    env = {**os.environ, **settings.extra_env}
+    env[ENV_WORKBOOK] = str(workbook_dir)
+    env[ENV_READY] = str(runtime / "ready")
+    env[ENV_CACHE] = str(runtime / "cache")
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(share), env.get("JUPYTER_PATH", "")) if p)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    argv = [sys.executable, "-m", "voila", *voila_arguments(settings, served, config_dir, preheat=bool(pools))]
+    return Launch(argv=argv, env=env, served=served, runtime=runtime, dashboards=dashboards, first=first,
+                  pools=pools, settings=settings)
+
+
+def runtime_folder() -> Path:
+    """A new private folder (mode 0700) for one run, outside any workbook."""
+    return Path(tempfile.mkdtemp(prefix="successgaps-present-"))
+
+
+def with_free_port(settings: Settings) -> Settings:
+    """``settings`` with a port nobody listens on now (for tests and benchmarks)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind((settings.ip, 0))
+        port = s.getsockname()[1]
+    return replace(settings, port=port, port_retries=0)
+
+
+def wait_until_up(launch: Launch, process, timeout: float = 120.0) -> None:
+    """Wait until the server answers and every heated kernel has built its dashboard.
+
+    Raises ConfigError if the server stops or time runs out.
+    """
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    answering = False
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ConfigError(f"the dashboard server stopped at start-up (exit code {process.returncode}); "
+                              "see the messages above")
+        if not answering:
+            try:
+                with urllib.request.urlopen(launch.base_url + "voila/static/voila.js", timeout=2):
+                    answering = True
+            except urllib.error.HTTPError:
+                answering = True  # it answers (e.g. 403 before login): it is up
+            except OSError:
+                pass
+        if answering and heated(launch) >= sum(launch.pools.values()):
+            return
+        time.sleep(0.2)
+    raise ConfigError(f"the dashboard server was not ready within {timeout:.0f} s")
+
+
+def heated(launch: Launch) -> int:
+    """How many kernels have built their dashboard so far (``dashboard.mark_ready`` counts them)."""
+    try:
+        return sum(1 for _ in launch.ready_dir.iterdir())
+    except FileNotFoundError:
+        return 0
+
+
+def serve(settings: Settings) -> int:
+    """Run the server until Ctrl-C (or SIGTERM); print where to find it; returns Voila's exit code.
+
+    On the way out Voila is asked to stop (it shuts its kernels down) and the run's folder
+    is removed.
+    """
+    import signal
+    import subprocess
+    import webbrowser
+
+    check_access(settings)
+    runtime = runtime_folder()
+
+    def stop_on_sigterm(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
+    process = None
+    try:
+        launch = build(settings, runtime)
+        process = subprocess.Popen(launch.argv, env=launch.env)
+        if launch.pools:
+            print(f"Preparing {len(launch.dashboards)} dashboards ({sum(launch.pools.values())} kernels)...",
+                  flush=True)
+        wait_until_up(launch, process)
+        url = launch.url(launch.first)
+        print(f"\nThe meeting dashboards are at {launch.url()}\n"
+              f"Next meeting: {url}\nStop with Ctrl-C.\n", flush=True)
+        if launch.public_url != launch.base_url:
+            print(f"From other computers: {launch.public_url} (with the token or password)\n", flush=True)
+        if settings.open_browser:
+            webbrowser.open(url)
+        return process.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if process is not None and process.poll() is None:
+            process.terminate()  # Voila stops its kernels on SIGTERM
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        signal.signal(signal.SIGTERM, previous)
+        shutil.rmtree(runtime, ignore_errors=True)
