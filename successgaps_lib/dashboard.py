@@ -25,7 +25,6 @@ log (the kernel's real stderr), never to the page.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import html
 import logging
@@ -38,15 +37,14 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
-from . import charts, teamwork
+from . import charts, meeting_data, teamwork
 from . import workbook as workbooks
 from .errors import ConfigError, SuccessGapsError
 from .groups import GROUPS, MEETINGS, OUTCOMES
-from .load import load
 from .present import ENV_CACHE, ENV_READY, ENV_WORKBOOK
 from .rubric import Rubric, load_rubric
 from .screen import screen
-from .store import Store, TeamWorkError
+from .store import SEED_NAME, Store
 from .widgets_base import html_table
 
 #: How often a dashboard asks the store whether another screen saved something.
@@ -55,7 +53,7 @@ POLL_SECONDS = 2.0
 DISTRICT_LABEL = "District (all schools)"
 
 #: An export of the team's work that a new store starts from (the demo workbook has one).
-TEAM_WORK_EXPORT = "team_work.json"
+TEAM_WORK_EXPORT = SEED_NAME
 
 _log = logging.getLogger("successgaps.dashboard")
 if not _log.handlers:
@@ -108,10 +106,7 @@ def open_store(wb: workbooks.Workbook) -> Store:
     """
     by = wb.facilitator.name if wb.facilitator else "facilitator"
     store = Store.open(wb.directory, by=by)
-    export = wb.directory / TEAM_WORK_EXPORT
-    if export.is_file() and store.is_empty():
-        with contextlib.suppress(TeamWorkError):  # another dashboard's kernel imported it first
-            store.import_json(export)
+    store.seed(wb.directory / TEAM_WORK_EXPORT)
     known = set(store.members()["name"])
     for member in wb.team:
         if member.name not in known:
@@ -121,10 +116,7 @@ def open_store(wb: workbooks.Workbook) -> Store:
 
 def workbook_gaps(wb: workbooks.Workbook) -> pd.DataFrame:
     """Every screened gap of the workbook's data, protected for an audience (small groups suppressed)."""
-    if not wb.data:
-        raise ConfigError(f"{wb.path}: no data files are listed (key 'data')")
-    counts = pd.concat([load(f.path, mapping=f.mapping, sheet=f.sheet, district=wb.district).counts
-                        for f in wb.data], ignore_index=True)
+    counts = meeting_data.load_data(wb).counts  # the handouts' loader: same checks, cached per process
     gaps = screen(counts, schools=True)
     from . import privacy  # imported here: the other tabs work even if the data cannot be shown
 

@@ -24,7 +24,6 @@ the workbook's minimum group size (``meeting_data``); charts refuse anything els
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Sequence
 from functools import cached_property
@@ -39,12 +38,11 @@ from . import workbook as wbk
 from .errors import ConfigError
 from .groups import MEETINGS, RATING_SCALE
 from .rubric import Rubric, load_rubric
-from .store import DEFAULT_NAME, Store, TeamWorkError
+from .store import DEFAULT_NAME, SEED_NAME, Store
 from .teamwork import progress_against_target
 
-#: An export of the team's work that a workbook folder may carry (the demo does). A store that does
-#: not exist yet, or is empty, starts from it; the same rule as ``dashboard.open_store``.
-TEAM_WORK_EXPORT = "team_work.json"
+#: An export of the team's work that a workbook folder may carry; see ``Store.seed``.
+TEAM_WORK_EXPORT = SEED_NAME
 
 OVERRIDES = ("group", "outcome", "comparison", "school", "year", "min_group_size", "slides", "homework",
              "next_meeting")
@@ -59,16 +57,8 @@ def open_team_work(directory: str | os.PathLike) -> Store:
     also takes in ``team_work.json`` (as the dashboards do).
     """
     directory = Path(directory)
-    export = directory / TEAM_WORK_EXPORT
-    if (directory / DEFAULT_NAME).exists():
-        store = Store.open(directory / DEFAULT_NAME)
-        if export.is_file() and store.is_empty():
-            with contextlib.suppress(TeamWorkError):  # another kernel imported it first
-                store.import_json(export)
-        return store
-    store = Store.open(":memory:")
-    if export.is_file():
-        store.import_json(export)
+    store = Store.open(directory / DEFAULT_NAME if (directory / DEFAULT_NAME).exists() else ":memory:")
+    store.seed(directory / TEAM_WORK_EXPORT)
     return store
 
 

@@ -74,6 +74,10 @@ SCHEMA_VERSION = 1
 #: The store's file name when ``Store.open`` is given a folder.
 DEFAULT_NAME = "team_work.sqlite"
 
+#: An export of the team's work that a workbook folder may carry (the demo does): an empty
+#: store starts from it (``Store.seed``).
+SEED_NAME = "team_work.json"
+
 #: Names the export format (JSON header, CSV version file).
 FORMAT = "successgaps-team-work"
 
@@ -643,6 +647,24 @@ class Store:
     def is_empty(self) -> bool:
         """True when no table holds a row."""
         return not any(self._read(f'SELECT 1 FROM "{t}" LIMIT 1') for t in TABLES)
+
+    def seed(self, export: str | Path) -> bool:
+        """Import ``export`` if it exists and this store is still empty; True if it did.
+
+        Several kernels may open a new store together: the first import wins, and the
+        others' refusal (the store is no longer empty) is expected. A bad export leaves the
+        store empty (imports are one transaction), so its error is raised.
+        """
+        export = Path(export)
+        if not export.is_file() or not self.is_empty():
+            return False
+        try:
+            self.import_json(export)
+        except TeamWorkError:
+            if self.is_empty():
+                raise
+            return False
+        return True
 
     def export_json(self, path: str | Path) -> Path:
         """Write every table to one JSON file (one row a line); returns the path."""

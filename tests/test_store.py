@@ -515,3 +515,28 @@ def test_the_demo_plan_targets_the_planted_gap(demo):
     for m in demo.measurements().itertuples():
         goal = goals.set_index("id").loc[m.goal].to_dict()
         assert 0 < progress_against_target(goal, m.value, on=m.date).share < 1
+
+
+def test_seed_imports_into_an_empty_store_only(tmp_path):
+    export = tmp_path / "work.json"
+    with Store.open(tmp_path / "a.sqlite") as source:
+        source.add_member("Ana Ruiz", "parent")
+        source.export_json(export)
+    with Store.open(tmp_path / "b.sqlite") as store:
+        assert store.seed(tmp_path / "missing.json") is False and store.is_empty()
+        assert store.seed(export) is True
+        assert list(store.members()["name"]) == ["Ana Ruiz"]
+        assert store.seed(export) is False  # not empty any more: nothing imported twice
+        assert len(store.members()) == 1
+
+
+def test_seed_raises_on_a_bad_export(tmp_path):
+    export = tmp_path / "work.json"
+    with Store.open(tmp_path / "a.sqlite") as source:
+        source.add_member("Ana Ruiz", "parent")
+        source.export_json(export)
+    export.write_text(export.read_text().replace('"parent"', '"astronaut"'))
+    with Store.open(tmp_path / "b.sqlite") as store, pytest.raises(InputError, match="astronaut"):
+        store.seed(export)
+    with Store.open(tmp_path / "b.sqlite") as store:
+        assert store.is_empty()  # nothing half-imported
