@@ -17,7 +17,6 @@ import html
 import json
 import os
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from successgaps_lib.groups import ALL_STUDENTS, MEETINGS
 from successgaps_lib.handouts import build_handouts
 from successgaps_lib.load import load
 from successgaps_lib.meeting import TEAM_WORK_EXPORT, Meeting
+from tests.demo_copy import copy_demo_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -42,20 +42,9 @@ MIN = wbk.load(DEMO / "workbook").min_group_size
 pytestmark = pytest.mark.slow
 
 
-def copy_demo(base: Path, edit=None) -> Path:
-    """The demo workbook in ``base``: a fixed copy, so that no store left in data/demo changes the output."""
-    folder = base / "workbook"
-    folder.mkdir(parents=True)
-    text = (DEMO / "workbook" / "workbook.yml").read_text(encoding="utf-8")
-    (folder / "workbook.yml").write_text(edit(text) if edit else text, encoding="utf-8")
-    shutil.copy(DEMO / "workbook" / TEAM_WORK_EXPORT, folder / TEAM_WORK_EXPORT)
-    (base / "students.csv").symlink_to(DEMO / "students.csv")
-    return folder
-
-
 @pytest.fixture(scope="session")
 def demo_copy(tmp_path_factory) -> Path:
-    return copy_demo(tmp_path_factory.mktemp("handout-demo"))
+    return copy_demo_workbook(tmp_path_factory.mktemp("handout-demo"))
 
 
 @pytest.fixture(scope="session")
@@ -248,7 +237,7 @@ def test_meeting_1_shows_every_role_filled(built):
 
 
 def test_meeting_1_names_a_missing_role(tmp_path):
-    folder = copy_demo(tmp_path, edit=lambda t: re.sub(r"  - name: Denise Park\n(    .*\n)+", "", t))
+    folder = copy_demo_workbook(tmp_path, edit=lambda t: re.sub(r"  - name: Denise Park\n(    .*\n)+", "", t))
     build_handouts(folder, 1, out=tmp_path / "out", documents=["handout"], pdf=False, progress=False)
     parts = Parts(page(tmp_path / "out", 1))
     roles = next(t for t in parts.tables if t["caption"] == "Roles on the team")

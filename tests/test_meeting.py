@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from successgaps_lib.explore import Exploration
 from successgaps_lib.meeting import TEAM_WORK_EXPORT, Meeting, open_team_work
 from successgaps_lib.meeting_work import mask_small_counts
 from successgaps_lib.store import DEFAULT_NAME, Store
+from tests.demo_copy import copy_demo_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -36,21 +36,9 @@ def percent(a: float, n: float) -> str:
     return f"{100 * a / n:.1f}%"
 
 
-def copy_workbook(tmp_path: Path, *, work: bool = True, edit=None) -> Path:
-    """The demo workbook in a temporary folder (the data file linked, not copied)."""
-    folder = tmp_path / "workbook"
-    folder.mkdir()
-    text = (DEMO / "workbook" / "workbook.yml").read_text(encoding="utf-8")
-    (folder / "workbook.yml").write_text(edit(text) if edit else text, encoding="utf-8")
-    if work:
-        shutil.copy(DEMO / "workbook" / TEAM_WORK_EXPORT, folder / TEAM_WORK_EXPORT)
-    (tmp_path / "students.csv").symlink_to(DEMO / "students.csv")
-    return folder
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
-    return copy_workbook(tmp_path_factory.mktemp("demo"))
+    return copy_demo_workbook(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture(scope="module")
@@ -67,14 +55,14 @@ def test_the_demo_comes_up_with_its_team_work_without_writing_a_store(demo):
 
 
 def test_a_workbook_without_an_export_has_an_empty_store(tmp_path):
-    folder = copy_workbook(tmp_path, work=False)
+    folder = copy_demo_workbook(tmp_path, work=False)
     assert open_team_work(folder).is_empty()
     text = Meeting.open(folder, 5).root_causes().text
     assert "Nothing recorded yet" in text
 
 
 def test_an_existing_store_is_what_handouts_show(tmp_path):
-    folder = copy_workbook(tmp_path)
+    folder = copy_demo_workbook(tmp_path)
     with Store.open(folder, by="test") as store:
         store.add_member("Ana Diaz", "parent")
         store.add_root_cause("Buses leave before the credit recovery class ends.")
@@ -84,7 +72,7 @@ def test_an_existing_store_is_what_handouts_show(tmp_path):
 
 
 def test_an_empty_store_file_takes_in_the_export(tmp_path):
-    folder = copy_workbook(tmp_path)
+    folder = copy_demo_workbook(tmp_path)
     Store.open(folder).close()
     assert Meeting.open(folder, 5).root_causes().text.count("|") > 10
     assert WORK["root_causes"][0]["statement"] in Meeting.open(folder, 5).root_causes().text
@@ -206,7 +194,7 @@ def test_an_edited_data_file_is_read_again(tmp_path):
     lines = (DEMO / "counts.csv").read_text(encoding="utf-8").splitlines()
     small = tmp_path / "counts.csv"
     small.write_text("\n".join([lines[0], *(line for line in lines if ",graduation," in line)]), encoding="utf-8")
-    folder = copy_workbook(tmp_path, edit=lambda t: t.replace("../students.csv", "../counts.csv")
+    folder = copy_demo_workbook(tmp_path, edit=lambda t: t.replace("../students.csv", "../counts.csv")
                            .replace("kind: students", "kind: counts"))
     before = meeting_data.load_data(Meeting.open(folder, 1).workbook)
     assert meeting_data.load_data(Meeting.open(folder, 2).workbook) is before
@@ -215,13 +203,13 @@ def test_an_edited_data_file_is_read_again(tmp_path):
 
 
 def test_a_file_of_the_wrong_kind_is_named(tmp_path):
-    folder = copy_workbook(tmp_path, edit=lambda t: t.replace("kind: students", "kind: counts"))
+    folder = copy_demo_workbook(tmp_path, edit=lambda t: t.replace("kind: students", "kind: counts"))
     with pytest.raises(ConfigError, match=r"students\.csv is listed as kind 'counts' but holds student records"):
         _ = Meeting.open(folder, 1).statement_text
 
 
 def test_a_workbook_without_data_says_so(tmp_path):
-    folder = copy_workbook(tmp_path, edit=lambda t: t.replace("    - path: ../students.csv", "    []\n    #")
+    folder = copy_demo_workbook(tmp_path, edit=lambda t: t.replace("    - path: ../students.csv", "    []\n    #")
                            .replace("      kind: students", "#"))
     m = Meeting.open(folder, 1)
     assert not m.has_data
@@ -242,7 +230,7 @@ def test_role_coverage_names_every_role_and_who_fills_it(first):
 
 
 def test_role_coverage_names_a_missing_role(tmp_path):
-    folder = copy_workbook(tmp_path, edit=lambda t: re.sub(r"  - name: Denise Park\n(    .*\n)+", "", t))
+    folder = copy_demo_workbook(tmp_path, edit=lambda t: re.sub(r"  - name: Denise Park\n(    .*\n)+", "", t))
     text = Meeting.open(folder, 1).role_coverage().text
     assert "| Community member |  | MISSING |" in text
     assert "Still missing: Community member." in text
@@ -304,7 +292,7 @@ def test_small_counts_in_team_notes_are_masked(text, expected):
 
 
 def test_team_text_is_escaped(tmp_path):
-    folder = copy_workbook(tmp_path, work=False)
+    folder = copy_demo_workbook(tmp_path, work=False)
     with Store.open(folder, by="test") as store:
         store.add_root_cause("<script>alert(1)</script> | pipes | stay text")
     block = Meeting.open(folder, 5).root_causes()

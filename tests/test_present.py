@@ -9,7 +9,6 @@ import html
 import json
 import os
 import re
-import shutil
 import stat
 import subprocess
 import sys
@@ -26,21 +25,15 @@ from successgaps_lib import cli_present, dashboard, present
 from successgaps_lib.errors import ConfigError
 from successgaps_lib.groups import MEETINGS
 from successgaps_lib.store import Store
+from tests.demo_copy import copy_demo_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
 
 
-def copy_demo(tmp: Path) -> Path:
-    """A copy of the demo workbook (its data path is ../students.csv: linked, not copied)."""
-    shutil.copytree(DEMO / "workbook", tmp / "workbook")
-    (tmp / "students.csv").symlink_to(DEMO / "students.csv")
-    return tmp / "workbook"
-
-
 @pytest.fixture
 def workbook(tmp_path) -> Path:
-    return copy_demo(tmp_path)
+    return copy_demo_workbook(tmp_path)
 
 
 @pytest.fixture
@@ -294,7 +287,7 @@ def test_each_meeting_gets_its_views_and_navigation(workbook):
 
 
 def test_roster_goes_into_the_store_once(tmp_path):
-    wb_dir = copy_demo(tmp_path)
+    wb_dir = copy_demo_workbook(tmp_path)
     (wb_dir / dashboard.TEAM_WORK_EXPORT).unlink()  # a workbook with no team work yet
     from successgaps_lib import workbook as workbooks
     wb = workbooks.load(wb_dir)

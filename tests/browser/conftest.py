@@ -8,7 +8,6 @@ screenshots, under test-artifacts/.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from successgaps_lib import present
+from tests.demo_copy import copy_demo_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
@@ -30,13 +30,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 LOCAL_HOSTS = {"127.0.0.1"}
 LOCAL_SCHEMES = {"blob", "data", "about"}  # made inside the page, never sent anywhere
 VIEWPORT = {"width": 1366, "height": 900}  # a common projector resolution
-
-
-def copy_demo(folder: Path) -> Path:
-    """A copy of the demo workbook (its data path is ../students.csv: linked, not copied)."""
-    shutil.copytree(DEMO / "workbook", folder / "workbook")
-    (folder / "students.csv").symlink_to(DEMO / "students.csv")
-    return folder / "workbook"
 
 
 @dataclass
@@ -79,7 +72,7 @@ def stop_server(process: subprocess.Popen) -> None:
 def server(tmp_path_factory, request) -> Iterator[Server]:
     """Meeting 2 is "the next meeting": two heated kernels (two browser contexts use it)."""
     folder = tmp_path_factory.mktemp("present")
-    workbook = copy_demo(folder)
+    workbook = copy_demo_workbook(folder)
     log = ARTIFACTS / f"{request.module.__name__.rsplit('.', 1)[-1]}-voila.log"
     srv = start_server(workbook, folder / "runtime", log, first_meeting=2, pool_size=1, next_pool_size=2)
     yield srv
