@@ -113,6 +113,14 @@ def read_mapping(path) -> Mapping:
     return parse_mapping(data, source=str(path))
 
 
+def _choice(source, data: dict, key: str, choices: tuple[str, ...]):
+    """``data[key]`` (default: the first choice), which must be one of ``choices``."""
+    value = data.get(key, choices[0])
+    if value not in choices:
+        raise _fail(source, key, f"{value!r} is not one of {', '.join(choices)}")
+    return value
+
+
 def parse_mapping(data, *, source: str = "mapping") -> Mapping:
     """Validate a mapping given as a dict (the parsed YAML)."""
     if not isinstance(data, dict):
@@ -120,12 +128,8 @@ def parse_mapping(data, *, source: str = "mapping") -> Mapping:
     for key in data:
         if key not in _TOP_KEYS:
             raise _fail(source, key, f"unknown key{_suggest(key, _TOP_KEYS)}; known keys: {', '.join(_TOP_KEYS)}")
-    kind = data.get("kind", "counts")
-    if kind not in ("counts", "students"):
-        raise _fail(source, "kind", f"{kind!r} is not one of counts, students")
-    layout = data.get("layout", "long")
-    if layout not in ("long", "wide"):
-        raise _fail(source, "layout", f"{layout!r} is not one of long, wide")
+    kind = _choice(source, data, "kind", ("counts", "students"))
+    layout = _choice(source, data, "layout", ("long", "wide"))
     if kind == "students" and layout == "wide":
         raise _fail(source, "layout", "student records are one row per child: layout must be long")
     fields = STUDENT_FIELDS if kind == "students" else COUNT_FIELDS
@@ -221,12 +225,8 @@ def parse_mapping(data, *, source: str = "mapping") -> Mapping:
         raise _fail(source, "suppressed", "expected a list of markers such as ['~', 'n<10']")
     skip = data.get("skip_columns", [])
     skip = _names(source, "skip_columns", skip) if skip else ()
-    year_is = data.get("year_is", "end")
-    if year_is not in ("end", "start"):
-        raise _fail(source, "year_is", f"{year_is!r} is not one of end, start")
-    rate_scale = data.get("rate_scale", "percent")
-    if rate_scale not in ("percent", "fraction"):
-        raise _fail(source, "rate_scale", f"{rate_scale!r} is not one of percent, fraction")
+    year_is = _choice(source, data, "year_is", ("end", "start"))
+    rate_scale = _choice(source, data, "rate_scale", ("percent", "fraction"))
     return Mapping(
         kind=kind, layout=layout, sheet=None if sheet is None else str(sheet), header_row=header_row,
         encoding=encoding, columns=MappingProxyType(columns), constants=MappingProxyType(constants),
