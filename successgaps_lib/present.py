@@ -339,6 +339,10 @@ def wait_until_up(launch: Launch, process, timeout: float = 120.0) -> None:
     import urllib.error
     import urllib.request
 
+    # The server is on this machine: never ask a proxy from http_proxy/HTTPS_PROXY (a proxy
+    # that cannot reach 127.0.0.1 would leave us waiting for ever, as on networks locked down
+    # to a registry proxy).
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + timeout
     answering = False
     while time.monotonic() < deadline:
@@ -347,7 +351,7 @@ def wait_until_up(launch: Launch, process, timeout: float = 120.0) -> None:
                               "see the messages above")
         if not answering:
             try:
-                with urllib.request.urlopen(launch.base_url + "voila/static/voila.js", timeout=2):
+                with opener.open(launch.base_url + "voila/static/voila.js", timeout=2):
                     answering = True
             except urllib.error.HTTPError:
                 answering = True  # it answers (e.g. 403 before login): it is up
@@ -356,7 +360,9 @@ def wait_until_up(launch: Launch, process, timeout: float = 120.0) -> None:
         if answering and heated(launch) >= sum(launch.pools.values()):
             return
         time.sleep(0.2)
-    raise ConfigError(f"the dashboard server was not ready within {timeout:.0f} s")
+    state = (f"{heated(launch)} of {sum(launch.pools.values())} kernels had built their dashboard"
+             if answering else f"nothing answered at {launch.base_url}")
+    raise ConfigError(f"the dashboard server was not ready within {timeout:.0f} s ({state})")
 
 
 def heated(launch: Launch) -> int:

@@ -351,7 +351,7 @@ def test_server_refuses_requests_without_the_token(workbook, tmp_path):
 
         def status(path):
             request = urllib.request.Request(launch.base_url + path)
-            opener = urllib.request.build_opener(NoRedirect)
+            opener = urllib.request.build_opener(NoRedirect, urllib.request.ProxyHandler({}))
             try:
                 with opener.open(request, timeout=10) as response:
                     return response.status, response.read().decode()
@@ -375,6 +375,36 @@ def test_server_refuses_requests_without_the_token(workbook, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_waiting_for_the_server_never_asks_a_proxy(tmp_path, monkeypatch):
+    """Networks locked down to a registry proxy set http_proxy: 127.0.0.1 must still be reached directly."""
+    import http.server
+    import threading
+
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # the discard port: nothing answers there
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    (tmp_path / "ready").mkdir()
+    settings = present.Settings(workbook=tmp_path, port=httpd.server_address[1])
+    launch = present.Launch(argv=[], env={}, served=tmp_path, runtime=tmp_path, dashboards=(), first="",
+                            pools={}, settings=settings)
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        present.wait_until_up(launch, process, timeout=10)
+    finally:
+        process.kill()
+        process.wait()
+        httpd.shutdown()
+        httpd.server_close()
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
