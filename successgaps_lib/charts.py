@@ -47,6 +47,10 @@ import pandas as pd
 
 from successgaps_lib.groups import DIMENSIONS, GROUPS, OUTCOMES, groups_of
 from successgaps_lib.privacy import REASON as PRIVACY_REASON
+from successgaps_lib.screen import gap_phrases
+
+#: What ``screen.gap_phrases`` reads from a row.
+GAP_COLUMNS = ["outcome", "difference", "ci_low", "ci_high", "confidence"]
 
 # --- Look ----------------------------------------------------------------------------------
 
@@ -147,11 +151,14 @@ def _children(label: str) -> str:
     ('Black or African American children', 'English learners', 'children in foster care')
     >>> _children("all other children"), _children("the state"), _children("Two or more races")
     ('all other children', 'children in the state', 'children of two or more races')
+    >>> _children("Students with disabilities")
+    'students with disabilities'
     """
     text = str(label)
     lower = text.lower()
     if lower.split()[-1:] and lower.split()[-1] in ("children", "students", "learners", "disabilities"):
-        return text
+        # Mid-sentence: "of students with disabilities" (but "English learners" keeps its capital).
+        return text if text.split()[0] in ("English", "Non-English") else text[0].lower() + text[1:]
     if lower.startswith("the "):
         return f"children in {text}"
     if lower.startswith("two or more"):
@@ -276,7 +283,7 @@ def _rate_sentence(row, *, lead: str = "") -> str:
     >>> print(_rate_sentence(row))  # doctest: +NORMALIZE_WHITESPACE
     80.0% of Hispanic/Latino children (95% CI 74.0% to 85.0%; 200 children) graduated in four years
     with a regular diploma, compared with 90.0% of all other children (95% CI 88.0% to 92.0%; 800
-    children): a gap of -10.0 percentage points (95% CI -16.0 to -5.0).
+    children): a gap of 10.0 percentage points (95% CI 5.0 to 16.0).
     """
     group, comparison = _children(row["group"]), _children(row["comparison"])
     if _missing(row["rate_group"]):
@@ -293,8 +300,8 @@ def _rate_sentence(row, *, lead: str = "") -> str:
                   f"{_children_count(row['n_comparison'])})")
     text = f"{lead}{first}, compared with {second}"
     if not _missing(row.get("difference")):
-        text += (f": a gap of {_pts(row['difference'], sign=False)} percentage points (95% CI "
-                 f"{_ci(row.get('ci_low'), row.get('ci_high'), lambda x: _pts(x, sign=False))})")
+        # The statement's words: oriented so a gap is harmful, "in their favour" otherwise.
+        text += ": " + gap_phrases(pd.DataFrame([row]).reindex(columns=GAP_COLUMNS)).iloc[0]
     reason = row.get("reason", "")
     if isinstance(reason, str) and reason and not _missing(row.get("measurable")) and not row["measurable"]:
         text += f"; not measurable: {reason}"

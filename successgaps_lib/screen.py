@@ -179,11 +179,29 @@ def _opening_and_sizes(gaps: pd.DataFrame, min_size: int):
     return start, group, _say(gaps["comparison"], lambda c: _compared_with(c, 0)), place, sizes
 
 
-def _measured(gaps: pd.DataFrame, min_size: int) -> pa.Array:
-    """The data point, both rates, the gap oriented so that positive is harmful, its interval."""
-    start, group, compared, place, sizes = _opening_and_sizes(gaps, min_size)
-    outcome = gaps["outcome"]
-    sign = np.where(metrics.higher_is_better(outcome), -1.0, 1.0)
+def gap_phrases(gaps: pd.DataFrame) -> pd.Series:
+    """The gap of each row in words, oriented so that a gap is harmful, with its interval.
+
+    The part of the success gap statement after the two rates; charts' text alternatives use
+    it too, so both say the same. Needs ``outcome``, ``difference``, ``ci_low``, ``ci_high``
+    (and ``confidence``, default 95%).
+
+    >>> rows = pd.DataFrame({"outcome": ["graduation", "graduation", "suspension_out_of_school"],
+    ...                      "difference": [-0.10, 0.08, 0.02], "ci_low": [-0.16, 0.043, -0.01],
+    ...                      "ci_high": [-0.05, 0.118, 0.05]})
+    >>> for phrase in gap_phrases(rows):
+    ...     print(phrase)
+    a gap of 10.0 percentage points (95% CI 5.0 to 16.0)
+    a difference of 8.0 percentage points in their favour (95% CI 4.3 to 11.8)
+    a gap of 2.0 percentage points (95% CI -1.0 to 5.0, so it could be chance)
+    """
+    if not len(gaps):
+        return pd.Series([], index=gaps.index, dtype="str")
+    return pd.Series(pd.array(_gap_phrase_array(gaps), dtype="str"), index=gaps.index)
+
+
+def _gap_phrase_array(gaps: pd.DataFrame) -> pa.Array:
+    sign = np.where(metrics.higher_is_better(gaps["outcome"]), -1.0, 1.0)
     harm = sign * gaps["difference"].to_numpy(float)
     ends = sign * gaps[["ci_low", "ci_high"]].to_numpy(float).T
     lo, hi = np.minimum(*ends), np.maximum(*ends)
@@ -193,13 +211,23 @@ def _measured(gaps: pd.DataFrame, min_size: int) -> pa.Array:
                        pc.if_else(pa.array(favour),
                                   _join("a difference of ", size, " percentage points in their favour"),
                                   _join("a gap of ", size, " percentage points")))
-    confidence = gaps["confidence"] if "confidence" in gaps else np.full(len(gaps), metrics.CONFIDENCE)
+    confidence = (gaps["confidence"].fillna(metrics.CONFIDENCE) if "confidence" in gaps
+                  else np.full(len(gaps), metrics.CONFIDENCE))
+    # "Could be chance" when the interval reaches zero, whichever way the gap points.
+    chance = (lo <= 0) & (hi >= 0)
     interval = _join(" (", _say(confidence, lambda c: f"{c * 100:g}% CI"), " ",
                      _tenths(np.where(favour, -hi, lo)), " to ", _tenths(np.where(favour, -lo, hi)),
-                     pc.if_else(pa.array(lo <= 0), ", so it could be chance)", ")"))
+                     pc.if_else(pa.array(chance), ", so it could be chance)", ")"))
+    return _join(words, interval)
+
+
+def _measured(gaps: pd.DataFrame, min_size: int) -> pa.Array:
+    """The data point, both rates, the gap oriented so that positive is harmful, its interval."""
+    start, group, compared, place, sizes = _opening_and_sizes(gaps, min_size)
+    outcome = gaps["outcome"]
     return _join(start, _percent(gaps["rate_group"]), " of ", group, " ", place, " ",
                  _say(outcome, lambda o: OUTCOMES[o].phrase), ", compared with ",
-                 _percent(gaps["rate_comparison"]), " of ", compared, ": ", words, interval, sizes)
+                 _percent(gaps["rate_comparison"]), " of ", compared, ": ", _gap_phrase_array(gaps), sizes)
 
 
 def _unmeasured(gaps: pd.DataFrame, min_size: int) -> pa.Array:

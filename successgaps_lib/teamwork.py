@@ -71,6 +71,19 @@ class Spread:
             return f"Close: ratings on neighbouring levels, {self.low} and {self.high}"
         return f"Disagreement: ratings span {self.levels} levels, from {self.low} to {self.high}"
 
+    @property
+    def short(self) -> str:
+        """``text`` in a few words, for a column of a wide table (the full sentence is nearby).
+
+        >>> spread(["Planning", "Exemplary"]).short, spread(["Planning", "Partially implemented"]).short
+        ('Disagreement: 4 levels', 'Close')
+        """
+        if not self.ratings:
+            return "No ratings yet"
+        if self.steps == 0:
+            return "Agreement"
+        return f"Disagreement: {self.levels} levels" if self.disagreement else "Close"
+
 
 def spread(ratings: Iterable[str]) -> Spread:
     """The spread of some ratings (blank ratings are ignored).
@@ -249,7 +262,8 @@ def side_by_side(store: Store, rubric: Rubric, section: str | None = None) -> pd
 
     Columns: section, indicator, statement, one per team member (the rating, '' if none),
     levels (how many levels the ratings span), disagree (bool: a disagreement to discuss),
-    disagreement (in words: agreement, close or disagreement, see :func:`spread`), consensus.
+    disagreement (in words: agreement, close or disagreement, see :func:`spread`), spread (the
+    same in a few words), consensus.
     """
     names = store.members()["name"].tolist()
     ratings = store.ratings()
@@ -261,8 +275,9 @@ def side_by_side(store: Store, rubric: Rubric, section: str | None = None) -> pd
         row.update({name: given.get((name, indicator.id), "") for name in names})
         s = spread(row[name] for name in names)
         rows.append({**row, "levels": s.levels, "disagree": s.disagreement, "disagreement": s.text,
-                     "consensus": agreed.get(indicator.id, "")})
-    columns = ["section", "indicator", "statement", *names, "levels", "disagree", "disagreement", "consensus"]
+                     "spread": s.short, "consensus": agreed.get(indicator.id, "")})
+    columns = ["section", "indicator", "statement", *names, "levels", "disagree", "disagreement", "spread",
+               "consensus"]
     return pd.DataFrame(rows, columns=columns).astype({"levels": "int64", "disagree": "bool"})
 
 

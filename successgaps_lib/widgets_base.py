@@ -132,8 +132,9 @@ def html_table(frame: pd.DataFrame, *, levels: tuple[str, ...] = (), flag: str |
                 cells.append(f'<td style="padding:2px 6px">{html.escape(value)}</td>')
         style = f' style="{DISAGREEMENT_STYLE}"' if flag and row[flag] else ""
         body.append(f"<tr{style}>{''.join(cells)}</tr>")
-    return (f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table>")
+    # A wide table scrolls inside its own box instead of being cut off at the screen's edge.
+    return (f'<div style="overflow-x:auto;max-width:100%"><table style="border-collapse:collapse">'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
 
 
 def heading(text: str, level: int = 3) -> widgets.HTML:

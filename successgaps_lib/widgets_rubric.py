@@ -160,7 +160,8 @@ class FacilitatorView(StoreView):
         self.homework.value = html_table(status)
         wide = side_by_side(self.store, self.rubric, section)
         names = self.store.members()["name"].tolist()
-        self.grid.value = html_table(wide.drop(columns=["section", "statement", "levels"]),
+        # The short spread: the full sentence is under each indicator, and a projector is narrow.
+        self.grid.value = html_table(wide.drop(columns=["section", "statement", "levels", "disagreement"]),
                                      levels=(*names, "consensus"), flag="disagree")
         agreed = self.store.consensus().set_index("indicator")
         for indicator in self.rubric.section(section).indicators:

@@ -11,7 +11,7 @@ from successgaps_lib import metrics
 from successgaps_lib.aggregate import count_students
 from successgaps_lib.groups import ALL_STUDENTS, focal_groups
 from successgaps_lib.load import load_counts
-from successgaps_lib.screen import group_noun, screen, statement, statements
+from successgaps_lib.screen import gap_phrases, group_noun, screen, statement, statements
 from successgaps_lib.table import as_counts
 
 GRAD = "graduation"
@@ -95,11 +95,23 @@ def test_statements_say_chance_favour_and_too_few():
         "a gap of 5.6 percentage points (95% CI -0.5 to 14.0, so it could be chance). "
         "Groups: 100 English learners, 900 other children.")
     # Female: 470/500 = 94.0% against 430/500 = 86.0%: 8 points the good way.
-    assert "a difference of 8.0 percentage points in their favour" in row(gaps, "Female").statement
+    # Newcombe: 4.3 to 11.8 points, clear of zero, so not chance.
+    female = row(gaps, "Female").statement
+    assert "a difference of 8.0 percentage points in their favour (95% CI 4.3 to 11.8). " in female
     assert row(gaps, "Foster care").statement == (
         "In 2025, the gap in four-year graduation between foster care students and all other children in D "
         "cannot be measured: too few to measure (fewer than 30 children in the group). "
         "Groups: 12 foster care students, 988 other children.")
+
+
+def test_gap_phrase_is_the_statements_and_chance_means_the_interval_reaches_zero():
+    gaps = screen(graduation(), keep="measurable")
+    phrases = gap_phrases(gaps)
+    for (_, gap), phrase in zip(gaps.iterrows(), phrases, strict=True):
+        assert f": {phrase}. Groups:" in gap.statement
+        reaches_zero = gap.ci_low <= 0 <= gap.ci_high
+        assert ("could be chance" in phrase) == reaches_zero, phrase
+        assert ("in their favour" in phrase) == (gap.difference > 0), phrase  # graduation: higher is better
 
 
 def test_statement_hides_counts_below_ten_and_says_unknown():

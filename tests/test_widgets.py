@@ -322,7 +322,7 @@ def test_facilitator_view_shows_ratings_side_by_side_with_disagreement_marked(st
     view = facilitator_view(store, rubric, sections=[DB, CR], by="Karen")
     grid_rows = view.grid.value.split("<tr")[2:]  # after the header row
     flagged = [r for r in grid_rows if "background:#fff0b3" in r]
-    assert len(flagged) == 1 and "DB-1" in flagged[0] and "Disagreement: ratings span 3 levels" in flagged[0]
+    assert len(flagged) == 1 and "DB-1" in flagged[0] and "Disagreement: 3 levels" in flagged[0]
     assert all(name in view.grid.value for name in ("Ana", "Ben", "Cy"))
     assert "⚠ Disagreement" in view.rows["DB-1"].agreement.value
     assert "Agreement: all rated Implemented" in view.rows["DB-2"].agreement.value
