@@ -284,26 +284,42 @@ def _rate_sentence(row, *, lead: str = "") -> str:
     80.0% of Hispanic/Latino children (95% CI 74.0% to 85.0%; 200 children) graduated in four years
     with a regular diploma, compared with 90.0% of all other children (95% CI 88.0% to 92.0%; 800
     children): a gap of 10.0 percentage points (95% CI 5.0 to 16.0).
+    >>> hidden = row.copy()
+    >>> hidden[["n_group", "rate_group", "difference"]] = float("nan")
+    >>> print(_rate_sentence(hidden))  # doctest: +NORMALIZE_WHITESPACE
+    The rate of Hispanic/Latino children is suppressed to protect privacy (group size suppressed); 90.0% of
+    all other children (95% CI 88.0% to 92.0%; 800 children) graduated in four years with a regular diploma.
+    >>> hidden[["n_comparison", "rate_comparison"]] = float("nan")
+    >>> print(_rate_sentence(hidden))  # doctest: +NORMALIZE_WHITESPACE
+    The rates of Hispanic/Latino children (group size suppressed) and of all other children (group size
+    suppressed) are suppressed to protect privacy.
     """
     group, comparison = _children(row["group"]), _children(row["comparison"])
-    if _missing(row["rate_group"]):
-        first = f"The rate of {group} is suppressed to protect privacy ({_children_count(row['n_group'])})"
+
+    def measured(who: str, role: str) -> str:
+        return (f"{_pct(row[f'rate_{role}'])} of {who} (95% CI "
+                f"{_ci(row[f'rate_{role}_low'], row[f'rate_{role}_high'])}; {_children_count(row[f'n_{role}'])})")
+
+    hidden_group, hidden_comparison = _missing(row["rate_group"]), _missing(row["rate_comparison"])
+    if hidden_group and hidden_comparison:
+        text = (f"{lead}The rates of {group} ({_children_count(row['n_group'])}) and of {comparison} "
+                f"({_children_count(row['n_comparison'])}) are suppressed to protect privacy")
+    elif hidden_group:
+        text = (f"{lead}The rate of {group} is suppressed to protect privacy "
+                f"({_children_count(row['n_group'])}); {measured(comparison, 'comparison')} {_phrase(row['outcome'])}")
+    elif hidden_comparison:
+        text = (f"{lead}{measured(group, 'group')} {_phrase(row['outcome'])}; the rate of {comparison} is "
+                f"suppressed to protect privacy ({_children_count(row['n_comparison'])})")
     else:
-        first = (f"{_pct(row['rate_group'])} of {group} (95% CI "
-                 f"{_ci(row['rate_group_low'], row['rate_group_high'])}; {_children_count(row['n_group'])}) "
-                 f"{_phrase(row['outcome'])}")
-    if _missing(row["rate_comparison"]):
-        second = f"the rate of {comparison} is suppressed ({_children_count(row['n_comparison'])})"
-    else:
-        second = (f"{_pct(row['rate_comparison'])} of {comparison} (95% CI "
-                  f"{_ci(row['rate_comparison_low'], row['rate_comparison_high'])}; "
-                  f"{_children_count(row['n_comparison'])})")
-    text = f"{lead}{first}, compared with {second}"
+        text = (f"{lead}{measured(group, 'group')} {_phrase(row['outcome'])}, compared with "
+                f"{measured(comparison, 'comparison')}")
     if not _missing(row.get("difference")):
         # The statement's words: oriented so a gap is harmful, "in their favour" otherwise.
         text += ": " + gap_phrases(pd.DataFrame([row]).reindex(columns=GAP_COLUMNS)).iloc[0]
     reason = row.get("reason", "")
-    if isinstance(reason, str) and reason and not _missing(row.get("measurable")) and not row["measurable"]:
+    said = reason == PRIVACY_REASON and (hidden_group or hidden_comparison)  # the sentence already says so
+    if isinstance(reason, str) and reason and not said and not _missing(row.get("measurable")) \
+            and not row["measurable"]:
         text += f"; not measurable: {reason}"
     return text + "."
 

@@ -29,7 +29,6 @@ import datetime as dt
 import html
 import logging
 import os
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -107,10 +106,7 @@ def open_store(wb: workbooks.Workbook) -> Store:
     by = wb.facilitator.name if wb.facilitator else "facilitator"
     store = Store.open(wb.directory, by=by)
     store.seed(wb.directory / TEAM_WORK_EXPORT)
-    known = set(store.members()["name"])
-    for member in wb.team:
-        if member.name not in known:
-            store.add_member(member.name, member.role, member.email, by="workbook.yml")
+    store.add_roster(((m.name, m.role, m.email) for m in wb.team), by="workbook.yml")
     return store
 
 
@@ -345,24 +341,12 @@ class LiveUpdates:
     def __init__(self, store: Store, views: Sequence[widgets.Widget], status: widgets.HTML,
                  interval: float = POLL_SECONDS):
         self.store, self.views, self.status, self.interval = store, list(views), status, interval
-        self._reader: sqlite3.Connection | None = None
-        self.revision = self._revision()
+        self.revision = store.revision()
         self.task: asyncio.Task | None = None
-
-    def _revision(self) -> int:
-        """The newest history row: every change to the store writes one in its own transaction.
-
-        Read through a read-only connection of our own: one indexed query every few seconds,
-        where ``store.history()`` would build a table of the whole history each time.
-        """
-        if self._reader is None:
-            self._reader = sqlite3.connect(f"{Path(self.store.path).resolve().as_uri()}?mode=ro", uri=True,
-                                           check_same_thread=False)
-        return int(self._reader.execute("SELECT coalesce(max(id), 0) FROM history").fetchone()[0])
 
     def check(self) -> bool:
         """Refresh the views if the store changed since the last check; returns whether it did."""
-        now = self._revision()
+        now = self.store.revision()  # one indexed query, not the whole history
         if now == self.revision:
             return False
         self.revision = now
@@ -397,9 +381,6 @@ class LiveUpdates:
     def stop(self) -> None:
         if self.task is not None:
             self.task.cancel()
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
 
 
 class Dashboard(widgets.VBox):

@@ -254,11 +254,22 @@ for _alias in ("ALL", "All", "Total", "All children", "District total", "TOT"):
 _OUTCOME_INDEX = _index(_OUTCOME_LIST, lambda o: (o.id, o.label, o.code, o.column, *o.aliases))
 
 
-def canonical_group(name: object) -> str:
-    """The canonical label for a group named by code, label or alias; KeyError if unknown."""
+_RAISE = object()
+
+
+def canonical_group(name: object, default=_RAISE):
+    """The canonical label for a group named by code, label or alias.
+
+    An unknown name raises KeyError, or returns ``default`` when one is given.
+
+    >>> canonical_group("WDIS"), canonical_group("Martians", None)
+    ('Students with disabilities', None)
+    """
     try:
         return _GROUP_INDEX[_key(name)]
     except KeyError:
+        if default is not _RAISE:
+            return default
         raise KeyError(name) from None
 
 

@@ -427,6 +427,20 @@ class Store:
         with self._write(by) as change:
             return change.upsert("members", {"name": name}, {"role": role, "email": email})
 
+    def add_roster(self, members: Iterable[tuple[str, str, str]], *, by: str | None = None) -> int:
+        """Add each ``(name, role, email)`` not yet in the store; returns how many were added.
+
+        Add only: a name the store already has keeps what the store says (the team may have
+        changed it since). One transaction, so kernels opening a new store together add each
+        name once.
+        """
+        added = 0
+        with self._write(by) as change:
+            for name, role, email in members:
+                if not change.count("members", "name = ?", [name]):
+                    added += change.upsert("members", {"name": name}, {"role": role, "email": email})
+        return added
+
     def remove_member(self, name: str, *, by: str | None = None) -> bool:
         """Remove a member who has no ratings or priorities (those are the team's record)."""
         with self._write(by) as change:
@@ -643,6 +657,14 @@ class Store:
             finally:
                 self._con.execute("COMMIT")
         return out
+
+    def revision(self) -> int:
+        """A number that grows with every change (the newest history entry; 0 when none).
+
+        Every change writes its history row in its own transaction, so a screen that remembers
+        this number knows, with one indexed query, whether anyone has saved anything since.
+        """
+        return int(self._read("SELECT coalesce(max(id), 0) FROM history")[0][0])
 
     def is_empty(self) -> bool:
         """True when no table holds a row."""

@@ -344,10 +344,7 @@ def from_mapping(data: Any, directory: str | os.PathLike, *, source: str = WORKB
 def _target(c: _Checker, t: dict) -> TargetGap:
     c.unknown_keys(t, ("group", "outcome", "comparison", "school", "year"), "target_gap")
     group_name = c.text(t.get("group"), "target_gap.group", required=True)
-    try:
-        group = canonical_group(group_name)
-    except KeyError:
-        group = None
+    group = canonical_group(group_name, None)
     if group not in GROUPS:
         c.fail("target_gap.group", f"unknown group {group_name!r}",
                "a group label or EDFacts code such as 'Students with disabilities' or 'WDIS'")
@@ -372,10 +369,7 @@ def _comparison(c: _Checker, value, group: str) -> str:
     folded = " ".join(text.lower().replace("_", " ").split())
     if folded in _COMPARISON_TEXT:
         return _COMPARISON_TEXT[folded]
-    try:
-        named = canonical_group(text)
-    except KeyError:
-        named = None
+    named = canonical_group(text, None)
     if named not in GROUPS:
         c.fail("target_gap.comparison", f"unknown comparison {text!r}",
                "'all other children', 'all children', 'the state' or a group name such as 'White'")

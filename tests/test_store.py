@@ -153,6 +153,30 @@ def test_history_records_who_when_what_from_and_to(store):
     assert store.history(key="Ana Diaz | DB-1")["id"].tolist() == history["id"].tolist()
 
 
+def test_revision_grows_with_every_change_seen_from_any_kernel(store, tmp_path):
+    with Store.open(tmp_path) as other:
+        start = other.revision()
+        assert start == store.revision() > 0  # the fixture's two members
+        store.set_rating("Ana Diaz", "DB-1", "Planning")
+        assert other.revision() > start
+        seen = other.revision()
+        store.set_rating("Ana Diaz", "DB-1", "Planning")  # no change, no new revision
+        assert other.revision() == seen
+    with Store.open(tmp_path / "empty.sqlite") as empty:
+        assert empty.revision() == 0
+
+
+def test_roster_adds_new_names_only_and_keeps_what_the_store_says(store):
+    store.add_member("Ana Diaz", "special_education_teacher", "ana@school.example")
+    added = store.add_roster([("Ana Diaz", "parent", ""), ("Cy Moss", "leader", "cy@x.example")], by="workbook.yml")
+    assert added == 1
+    members = store.members().set_index("name")
+    assert members.loc["Ana Diaz", "role"] == "special_education_teacher"  # the team's change stays
+    assert members.loc["Cy Moss", "role"] == "leader"
+    assert store.add_roster([("Cy Moss", "leader", "cy@x.example")]) == 0
+    assert set(store.history("members").query("key == 'Cy Moss'")["who"]) == {"workbook.yml"}
+
+
 def test_a_change_that_changes_nothing_writes_no_history(store):
     store.set_rating("Ana Diaz", "DB-1", "Planning")
     before = len(store.history())
