@@ -74,7 +74,9 @@ its comparison, and the other way round. A GAPS row whose group or comparison is
 keeps no count, rate, difference, ratio or interval: only its labels and ``reason``
 (``REASON``). Because a rank would tell where the hidden gap stood, such rows move to the
 end of the table (in label order), ``rank`` is renumbered over the rows that remain, and
-a streak of flagged years (``years_flagged``) stops at a year whose row is hidden.
+a streak of flagged years (``years_flagged``) stops at a year whose row is hidden, and counts
+only years the table holds (a table of one year, from ``screen(years=...)``, shows streaks of
+at most 1: earlier years it does not hold may have been hidden).
 
 *Display.* A hidden count or rate is shown as ``"*"`` whatever the reason it was hidden: a
 table that wrote "<10" for the small cell and "*" for its complementary partner would tell
@@ -1034,6 +1036,8 @@ def _streak_after_hiding(out: pd.DataFrame, hide: np.ndarray) -> np.ndarray:
                 result[r] = min(original[r], 1.0)
             elif not math.isnan(result[previous]):
                 result[r] = min(original[r], result[previous] + 1)
+        else:  # years before this one are not in the table, so nobody here can check they were shown
+            result[r] = min(original[r], 1.0)
     return result
 
 

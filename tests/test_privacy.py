@@ -781,6 +781,21 @@ def test_gap_streaks_stop_at_a_hidden_year():
     assert np.isnan(shown.loc[2024, "years_flagged"])
 
 
+def test_gap_streaks_count_only_the_years_in_the_table():
+    years = ((2023, 40, 100), (2024, 5, 8), (2025, 45, 100))
+    rows = [{"year": year, "group": SWD, "dimension": "disability", "a_group": a, "n_group": n,
+             "a_comparison": 500, "n_comparison": 900} for year, a, n in years]
+    gaps = gap_rows(rows)
+    gaps["years_flagged"], gaps["persistent"] = [1, 2, 3], [False, False, True]
+    # Only 2025 is shown: its streak of 3 would say the hidden 2024 was flagged.
+    latest = privacy.protect(gaps[gaps["year"] == 2025].reset_index(drop=True))
+    assert latest["years_flagged"].tolist() == [1] and not latest["persistent"].any()
+    # Every year shown, none hidden: the full streak stays.
+    visible = gap_rows([{**r, "a_group": 45, "n_group": 100} for r in rows])
+    visible["years_flagged"], visible["persistent"] = [1, 2, 3], [False, False, True]
+    assert privacy.protect(visible)["years_flagged"].tolist() == [1, 2, 3]
+
+
 def test_gaps_through_metrics_match_the_counts_table():
     from successgaps_lib import metrics
 
