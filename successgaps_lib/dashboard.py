@@ -294,8 +294,9 @@ def meeting_tabs(number: int, wb: workbooks.Workbook, store: Store, rubric: Rubr
     if kind == "05_root_causes_and_plan":
         return [("Action plan", lambda: widgets_plan.plan_view(store, by=by)),
                 ("Root causes", lambda: widgets_plan.root_cause_view(store, rubric, by=by)), data]
-    return [("Progress", lambda: widgets_monitor.progress_view(store, by=by)),
-            ("New data", lambda: widgets_monitor.measurement_view(store, by=by)), data]
+    size = wb.min_group_size
+    return [("Progress", lambda: widgets_monitor.progress_view(store, by=by, min_size=size)),
+            ("New data", lambda: widgets_monitor.measurement_view(store, by=by, min_size=size)), data]
 
 
 # --- The page ---------------------------------------------------------------------------------

@@ -7,49 +7,24 @@ the dashboards is shown here again as plain tables and text, made by the tested 
 
 What the team typed is printed as typed, with one exception: a handout goes to parents and
 community members, so a small count of children in a note ("credits recovered by 9 students")
-is written "fewer than 10" (``mask_small_counts``). It is a safety net for the obvious cases,
-not a substitute for the facilitator reading the notes.
+is written "fewer than 10" (``privacy.mask_small_counts``, which the dashboards use too). It
+is a safety net for the obvious cases, not a substitute for the facilitator reading the notes.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 import pandas as pd
 
 from . import blocks, teamwork
 from .groups import RATING_SCALE, ROLES
-from .privacy import MIN_SIZE
+from .privacy import MIN_SIZE, mask_small_counts
 from .rubric import Rubric
 from .store import Store
 from .workbook import Workbook
 
 KIND = "sg-teamwork"
-
-#: Words that make a number a count of children (or of what happened to children).
-_PEOPLE = (r"(?:students?|children|child|kids?|pupils?|learners?|youths?|famil(?:y|ies)|parents?|boys?|girls?|"
-           r"graduates?|dropouts?|suspensions?|expulsions?|referrals?|of\s+them)")
-_SMALL = re.compile(rf"(?<![\w.,%/:-])(\d+)(?=(?:\s+[A-Za-z][\w-]*){{0,2}}?\s+{_PEOPLE}\b)", re.IGNORECASE)
-_NOT_A_COUNT = re.compile(r"(?i)\b(?:grades?|class|room|period|week|day|year|page|goal|step|section|meeting)\s*$")
-
-
-def mask_small_counts(text: str, min_size: int = MIN_SIZE) -> str:
-    """Team text with every count of children from 1 to ``min_size - 1`` written "fewer than <min_size>".
-
-    >>> mask_small_counts("11 credits recovered so far by 9 students; 17 families, 9 of them new.")
-    '11 credits recovered so far by fewer than 10 students; 17 families, fewer than 10 of them new.'
-    >>> mask_small_counts("Grade 9 students: 2 hours a week, 2 out-of-school suspensions.")
-    'Grade 9 students: 2 hours a week, fewer than 10 out-of-school suspensions.'
-    """
-    def replace(match: re.Match) -> str:
-        number = int(match[1])
-        if not 1 <= number < min_size or _NOT_A_COUNT.search(text[:match.start()]):
-            return match[0]
-        return f"fewer than {min_size}"
-
-    return _SMALL.sub(replace, str(text))
-
 
 def _masked(frame: pd.DataFrame, min_size: int) -> pd.DataFrame:
     """Every text cell through ``mask_small_counts``."""

@@ -119,6 +119,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -1209,3 +1210,34 @@ def _format(values: pd.Series, hidden, formatter) -> list[str]:
         else:
             result.append(formatter(float(value)))
     return result
+
+
+# --- Free text ------------------------------------------------------------------------------------
+
+#: Words that make a number a count of children (or of what happened to children).
+_PEOPLE = (r"(?:students?|children|child|kids?|pupils?|learners?|youths?|famil(?:y|ies)|parents?|boys?|girls?|"
+           r"graduates?|dropouts?|suspensions?|expulsions?|referrals?|of\s+them)")
+_SMALL = re.compile(rf"(?<![\w.,%/:-])(\d+)(?=(?:\s+[A-Za-z][\w-]*){{0,2}}?\s+{_PEOPLE}\b)", re.IGNORECASE)
+_NOT_A_COUNT = re.compile(r"(?i)\b(?:grades?|class|room|period|week|day|year|page|goal|step|section|meeting)\s*$")
+
+
+def mask_small_counts(text: str, min_size: int = MIN_SIZE) -> str:
+    """Free text with every count of children from 1 to ``min_size - 1`` written "fewer than <min_size>".
+
+    For what a team typed (notes, progress entries) before a room or a handout sees it: a
+    safety net for the obvious cases ("recovered by 9 students"), not a proof like ``protect``.
+
+    >>> mask_small_counts("11 credits recovered so far by 9 students; 17 families, 9 of them new.")
+    '11 credits recovered so far by fewer than 10 students; 17 families, fewer than 10 of them new.'
+    >>> mask_small_counts("Grade 9 students: 2 hours a week, 2 out-of-school suspensions.")
+    'Grade 9 students: 2 hours a week, fewer than 10 out-of-school suspensions.'
+    """
+    text = str(text)
+
+    def replace(match: re.Match) -> str:
+        number = int(match[1])
+        if not 1 <= number < min_size or _NOT_A_COUNT.search(text[:match.start()]):
+            return match[0]
+        return f"fewer than {min_size}"
+
+    return _SMALL.sub(replace, text)

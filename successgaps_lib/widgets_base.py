@@ -21,6 +21,7 @@ import pandas as pd
 
 from .errors import SuccessGapsError
 from .groups import RATING_SCALE
+from .privacy import mask_small_counts
 from .teamwork import as_date
 
 #: Background colour of each rating level in tables (the level's name is always written too).
@@ -114,9 +115,11 @@ def level_cell(level: str) -> str:
     return f'<td style="background:{colour};padding:2px 6px">{html.escape(level or "—")}</td>'
 
 
-def html_table(frame: pd.DataFrame, *, levels: tuple[str, ...] = (), flag: str | None = None) -> str:
+def html_table(frame: pd.DataFrame, *, levels: tuple[str, ...] = (), flag: str | None = None,
+               min_size: int | None = None) -> str:
     """A DataFrame as an HTML table; columns in ``levels`` are coloured by rating, and rows whose
-    ``flag`` column is true get the disagreement style (their text says so too)."""
+    ``flag`` column is true get the disagreement style (their text says so too). With
+    ``min_size``, small counts of children in the text are masked (``privacy.mask_small_counts``)."""
     head = "".join(f'<th style="text-align:left;padding:2px 6px">{html.escape(str(c))}</th>'
                    for c in frame.columns if c != flag)
     body = []
@@ -126,6 +129,8 @@ def html_table(frame: pd.DataFrame, *, levels: tuple[str, ...] = (), flag: str |
             if column == flag:
                 continue
             value = "" if pd.isna(row[column]) else str(row[column])
+            if min_size is not None and isinstance(row[column], str):
+                value = mask_small_counts(value, min_size)
             if column in levels:
                 cells.append(level_cell(value))
             else:

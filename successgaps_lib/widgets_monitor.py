@@ -13,6 +13,7 @@ import html
 import ipywidgets as widgets
 
 from .groups import ACTIVITY_STATUSES
+from .privacy import MIN_SIZE
 from .store import Store, TeamWorkError
 from .teamwork import goal_progress_table, parse_percent, progress_table
 from .widgets_base import StoreView, date_picker, date_value, heading, html_table, text_area, text_box
@@ -32,9 +33,14 @@ def _keep(dropdown: widgets.Dropdown, options: list) -> None:
 
 
 class ProgressView(StoreView):
-    """Add dated progress entries to the plan's activities and read them back."""
+    """Add dated progress entries to the plan's activities and read them back.
 
-    def __init__(self, store: Store, *, by: str | None = None):
+    The entries shown are the room's view: small counts of children in the notes are masked
+    (``min_size``, as in the handouts); the text box keeps what the author typed.
+    """
+
+    def __init__(self, store: Store, *, by: str | None = None, min_size: int = MIN_SIZE):
+        self.min_size = min_size
         super().__init__(store, by=by)
         self.activity = widgets.Dropdown(description="Activity", layout=widgets.Layout(width="100%"))
         self.current = widgets.HTML()
@@ -75,13 +81,14 @@ class ProgressView(StoreView):
             return
         status = activities.set_index("id").loc[self.activity.value, "status"]
         self.current.value = f"<p>Current status: <b>{html.escape(status)}</b></p>"
-        self.entries.value = html_table(progress_table(self.store, self.activity.value))
+        self.entries.value = html_table(progress_table(self.store, self.activity.value), min_size=self.min_size)
 
 
 class MeasurementView(StoreView):
     """Record new outcome data for a goal and see the gap against the plan's target."""
 
-    def __init__(self, store: Store, *, by: str | None = None):
+    def __init__(self, store: Store, *, by: str | None = None, min_size: int = MIN_SIZE):
+        self.min_size = min_size
         super().__init__(store, by=by)
         self.goal = widgets.Dropdown(description="Goal", layout=widgets.Layout(width="100%"))
         self.date = date_picker("Measured on")
@@ -122,12 +129,12 @@ class MeasurementView(StoreView):
         table = goal_progress_table(self.store, self.goal.value)
         self.statement.value = (f"<p><b>Latest:</b> {html.escape(table['statement'].iloc[-1])}</p>"
                                 if len(table) else "<p>No new measurement recorded for this goal yet.</p>")
-        self.table.value = html_table(table.drop(columns=["goal", "statement"]))
+        self.table.value = html_table(table.drop(columns=["goal", "statement"]), min_size=self.min_size)
 
 
-def progress_view(store: Store, *, by: str | None = None) -> ProgressView:
-    return ProgressView(store, by=by)
+def progress_view(store: Store, *, by: str | None = None, min_size: int = MIN_SIZE) -> ProgressView:
+    return ProgressView(store, by=by, min_size=min_size)
 
 
-def measurement_view(store: Store, *, by: str | None = None) -> MeasurementView:
-    return MeasurementView(store, by=by)
+def measurement_view(store: Store, *, by: str | None = None, min_size: int = MIN_SIZE) -> MeasurementView:
+    return MeasurementView(store, by=by, min_size=min_size)

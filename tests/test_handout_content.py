@@ -30,6 +30,7 @@ from successgaps_lib.groups import ALL_STUDENTS, MEETINGS
 from successgaps_lib.handouts import build_handouts
 from successgaps_lib.load import load
 from successgaps_lib.meeting import TEAM_WORK_EXPORT, Meeting
+from successgaps_lib.privacy import mask_small_counts
 from tests.demo_copy import copy_demo_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -282,8 +283,7 @@ def test_monitoring_shows_progress_against_target(built):
     for entry in WORK["progress"]:
         if not re.search(r"\b\d\b", entry["note"]):
             assert entry["note"] in shown
-    assert "11 credits recovered so far by fewer than 10 students." in shown
-    assert "by 9 students" not in text and "9 of them" not in text
+    assert all(mask_small_counts(cell, MIN) == cell for cell in shown)  # no small count of children in a cell
     for m in WORK["measurements"]:
         assert f"{m['value'] * 100:.1f}" in text
     goal_table = next(t for t in Parts(page(built, 7)).tables if t["caption"] == "The goals measured again")

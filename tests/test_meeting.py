@@ -291,6 +291,17 @@ def test_small_counts_in_team_notes_are_masked(text, expected):
     assert mask_small_counts("by 9 students", 5) == "by 9 students"
 
 
+def test_progress_notes_in_a_handout_mask_small_counts(tmp_path):
+    folder = copy_demo_workbook(tmp_path, work=False)
+    with Store.open(folder, by="test") as store:
+        goal = store.add_goal("g")
+        activity = store.add_activity(goal, "Credit recovery")
+        store.add_progress(activity, "2026-04-14", "11 credits recovered so far by 9 students.")
+    block = Meeting.open(folder, 7).progress()
+    assert "11 credits recovered so far by fewer than 10 students." in block.html
+    assert "9 students" not in block.html
+
+
 def test_team_text_is_escaped(tmp_path):
     folder = copy_demo_workbook(tmp_path, work=False)
     with Store.open(folder, by="test") as store:

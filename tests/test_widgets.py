@@ -496,6 +496,17 @@ def test_progress_view_adds_dated_entries_that_set_the_activity_status(store):
     assert store.history("progress")["who"].iloc[0] == "Ben"
 
 
+def test_progress_entries_shown_to_the_room_mask_small_counts_but_keep_the_record(store):
+    goal = store.add_goal("g")
+    activity = store.add_activity(goal, "Credit recovery")
+    store.add_progress(activity, "2026-03-31", "Credits recovered by 4 students in grade 9")
+    view = progress_view(store, by="Ben", min_size=5)
+    assert "fewer than 5 students in grade 9" in view.entries.value
+    assert "4 students" not in view.entries.value
+    assert store.progress(activity).iloc[0].note == "Credits recovered by 4 students in grade 9"
+    assert "4 students" in progress_view(store, min_size=3).entries.value  # 4 is not small when the minimum is 3
+
+
 def test_measurement_view_records_new_data_against_the_target(store):
     view = measurement_view(store, by="Marcus")
     assert "no goals yet" in view.statement.value
