@@ -10,7 +10,9 @@ values set while refreshing are not written back.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import html
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -30,8 +32,19 @@ DISAGREEMENT_STYLE = "background:#fff0b3;border-left:4px solid #b8860b;padding:2
 WIDE = widgets.Layout(width="100%")
 
 
+#: A pause in typing this long saves the text (each keystroke reaches the kernel at once).
+SAVE_AFTER_PAUSE_S = 0.6
+
+
 class StoreView(widgets.VBox):
-    """Base of the team-work views: binds inputs to store calls and re-reads the store."""
+    """Base of the team-work views: binds inputs to store calls and re-reads the store.
+
+    Text boxes send every keystroke to the kernel, which saves the text once the writer
+    pauses (``SAVE_AFTER_PAUSE_S``): what was typed is in the store within a second even if the
+    browser is closed before the box loses focus, and the history gets one entry a pause, not
+    one a keystroke. Without a running event loop (a script, a test) every change is saved
+    at once.
+    """
 
     def __init__(self, store, *, by: str | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -39,11 +52,37 @@ class StoreView(widgets.VBox):
         self.by = by
         self.status = widgets.HTML()
         self._loading = False
+        self._pending: dict[int, tuple[asyncio.TimerHandle, Callable[[], object]]] = {}
 
     def refresh(self) -> None:
         """Show what the store holds now (other kernels may have written since)."""
+        self.flush()  # what is being typed goes in first, so reloading cannot undo it
         with self._quiet():
             self._load()
+
+    def flush(self) -> None:
+        """Save at once every text still waiting for a pause in typing."""
+        for key in list(self._pending):
+            self._save_pending(key)
+
+    def _save_pending(self, key: int) -> None:
+        entry = self._pending.pop(key, None)
+        if entry is not None:
+            entry[0].cancel()
+            self._save(entry[1])
+
+    def _defer(self, widget: widgets.Widget, action: Callable[[], object]) -> bool:
+        """Save ``action`` after a pause in typing; False when there is no event loop to wait in."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        key = id(widget)
+        previous = self._pending.pop(key, None)
+        if previous is not None:
+            previous[0].cancel()
+        self._pending[key] = (loop.call_later(SAVE_AFTER_PAUSE_S, self._save_pending, key), action)
+        return True
 
     def _load(self) -> None:  # pragma: no cover - each view defines it
         raise NotImplementedError
@@ -58,10 +97,15 @@ class StoreView(widgets.VBox):
             self._loading = loading
 
     def _bind(self, widget: widgets.Widget, write: Callable[[object], object]) -> None:
-        """Write the widget's new value with ``write`` each time the user changes it."""
+        """Write the widget's new value with ``write`` each time the user changes it (text: at a pause)."""
+        typed = isinstance(widget, (widgets.Text, widgets.Textarea))
+
         def on_change(change):
-            if not self._loading:
-                self._save(lambda: write(change["new"]))
+            if self._loading:
+                return
+            action = functools.partial(write, change["new"])
+            if not (typed and self._defer(widget, action)):
+                self._save(action)
         widget.observe(on_change, names="value")
 
     def _save(self, action: Callable[[], object]) -> bool:
@@ -86,13 +130,14 @@ def rating_buttons(description: str = "") -> widgets.RadioButtons:
 
 
 def text_area(placeholder: str, description: str = "") -> widgets.Textarea:
-    # continuous_update=False: written when the writer leaves the box, not at every keystroke
-    return widgets.Textarea(placeholder=placeholder, description=description, continuous_update=False,
+    # Every keystroke reaches the kernel (StoreView saves at a pause): nothing waits for a blur
+    # that a closed browser never sends.
+    return widgets.Textarea(placeholder=placeholder, description=description, continuous_update=True,
                             layout=widgets.Layout(width="100%", height="4.5em"))
 
 
 def text_box(placeholder: str = "", description: str = "") -> widgets.Text:
-    return widgets.Text(placeholder=placeholder, description=description, continuous_update=False,
+    return widgets.Text(placeholder=placeholder, description=description, continuous_update=True,
                         style={"description_width": "initial"})
 
 

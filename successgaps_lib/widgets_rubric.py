@@ -71,18 +71,32 @@ class MemberView(StoreView):
         self.body = widgets.VBox()
         self.children = [heading("Your ratings"), widgets.HBox([self.member, self.section]), self.status,
                          self.body]
-        self.member.observe(lambda _: self.refresh(), names="value")
+        self._member_before: str | None = None
+        self.member.observe(self._member_changed, names="value")
         self.section.observe(lambda _: self._show_section(), names="value")
         self.refresh()
         if member:
             self.member.value = member
         self._show_section()
 
+    def _who(self) -> str:
+        """The member whose ratings the boxes hold (the one before a change of name, while it is saved)."""
+        return self.member.value if self._member_before is None else self._member_before
+
+    def _member_changed(self, change) -> None:
+        # Text still waiting for a pause in typing belongs to the member chosen when it was typed.
+        self._member_before = change["old"]
+        try:
+            self.flush()
+        finally:
+            self._member_before = None
+        self.refresh()
+
     def _bind_row(self, row: RatingRow) -> None:
         indicator = row.indicator.id
-        self._bind(row.rating, lambda v: self.store.set_rating(self.member.value, indicator, v))
-        self._bind(row.evidence, lambda v: self.store.set_rating(self.member.value, indicator, evidence=v))
-        self._bind(row.notes, lambda v: self.store.set_rating(self.member.value, indicator, notes=v))
+        self._bind(row.rating, lambda v: self.store.set_rating(self._who(), indicator, v))
+        self._bind(row.evidence, lambda v: self.store.set_rating(self._who(), indicator, evidence=v))
+        self._bind(row.notes, lambda v: self.store.set_rating(self._who(), indicator, notes=v))
 
     def _show_section(self) -> None:
         section = self.rubric.section(self.section.value)

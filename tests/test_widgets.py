@@ -286,6 +286,38 @@ def test_member_view_writes_each_change_at_once_as_the_member(store, rubric):
     assert store.ratings("Ana").iloc[0].rating == ""
 
 
+def test_in_a_live_kernel_typing_is_saved_at_a_pause_as_the_member_who_typed_it(store, rubric):
+    """In Voila the kernel's event loop runs: text is saved after a pause, once, and never lost."""
+    import asyncio
+
+    from successgaps_lib.widgets_base import SAVE_AFTER_PAUSE_S
+
+    async def meeting():
+        view = member_view(store, rubric, sections=[DB], member="Ana")
+        box = view.rows["DB-1"].evidence
+        for typed in ("L", "Le", "Letters", "Letters home"):  # keystrokes, as the browser sends them
+            box.value = typed
+        assert store.ratings("Ana").empty  # still typing
+        await asyncio.sleep(SAVE_AFTER_PAUSE_S + 0.2)
+        assert store.ratings("Ana").set_index("indicator").loc["DB-1", "evidence"] == "Letters home"
+        assert len(store.history("ratings")) == 1  # one entry for the pause, not one a keystroke
+
+        box.value = "Letters home, in English only"
+        view.member.value = "Ben"  # before the pause: the text is still Ana's
+        assert store.ratings("Ana").set_index("indicator").loc["DB-1", "evidence"] == \
+            "Letters home, in English only"
+        assert store.ratings("Ben").empty and box.value == ""
+
+        view.rows["DB-2"].notes.value = "Ask the board"
+        view.refresh()  # a refresh (another screen saved) saves what is being typed first
+        assert store.ratings("Ben").set_index("indicator").loc["DB-2", "notes"] == "Ask the board"
+        assert view.rows["DB-2"].notes.value == "Ask the board"
+        await asyncio.sleep(SAVE_AFTER_PAUSE_S + 0.2)
+        assert len(store.history("ratings")) == 3  # nothing saved twice
+
+    asyncio.run(meeting())
+
+
 def test_member_view_shows_the_chosen_members_own_ratings(store, rubric):
     store.set_rating("Ben", "DB-2", "Exemplary", evidence="board report")
     view = member_view(store, rubric, member="Ben")

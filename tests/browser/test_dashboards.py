@@ -206,6 +206,32 @@ def test_a_rating_survives_a_reload_and_shows_on_another_screen(server, new_cont
     assert checked == level
 
 
+def test_text_typed_is_kept_when_the_browser_is_closed_without_leaving_the_box(server, new_context):
+    member = "Marcus Lee"
+    watched = new_context()
+    page = open_dashboard(watched.page(), server, 4)
+    show_tab(page, "Members' ratings")
+    dropdown(page, "Your name").select_option(label=member)
+    page.wait_for_timeout(500)
+    indicator, _ = _rating_rows(page)[0]
+    box = page.locator("textarea:visible[placeholder^='Evidence']").first
+    text = f"Typed, never left the box {time.monotonic_ns()}"
+    box.click()
+    box.fill("")
+    page.keyboard.type(text)
+    page.wait_for_timeout(1000)  # a moment later the laptop lid closes: no blur, no click elsewhere
+    watched.context.close()
+
+    deadline = time.monotonic() + 20
+    while True:
+        with Store.open(server.workbook) as store:
+            saved = store.ratings(member).set_index("indicator")["evidence"].get(indicator, "")
+        if saved == text or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert saved == text
+
+
 def test_two_screens_entering_at_once_lose_nothing(server, new_context):
     members = ("Tom Becker", "Angela Brooks")
     pages = []
