@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from . import __version__, paths
 from .errors import SuccessGapsError
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+DEMO_DIR = paths.DEMO
 
 #: Columns of the CSV written by ``successgaps screen --out`` (the issue's list first).
 GAP_CSV_COLUMNS = [

@@ -17,6 +17,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from . import paths
 from .groups import RATING_SCALE
 from .rubric import Rubric, load_rubric
 from .store import Store
@@ -25,7 +26,7 @@ SEED = 2025
 FACILITATOR = "Karen Nguyen"
 DATA_LEAD = "Marcus Lee"
 
-WORKBOOK = Path(__file__).resolve().parent.parent / "data" / "demo" / "workbook"
+WORKBOOK = paths.DEMO_WORKBOOK
 
 
 def _team() -> list[tuple[str, str, str]]:

@@ -44,13 +44,13 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from . import paths
 from . import workbook as wbk
 from .errors import ConfigError, PrivacyError, SuccessGapsError
 from .groups import MAX_ROOT_CAUSES, MEETINGS, RATING_SCALE
 
-REPO = Path(__file__).resolve().parent.parent
-NOTEBOOKS_DIR = REPO / "notebooks"
-TEMPLATES_DIR = REPO / "templates"
+NOTEBOOKS_DIR = paths.NOTEBOOKS
+TEMPLATES_DIR = paths.TEMPLATES
 KERNEL_NAME = "python3"
 HANDOUT = "handout"  # the document name of the notebook's handout
 #: Cell tags whose cells never reach a handout (facilitator-only or Voila-only cells).

@@ -47,6 +47,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import paths
 from . import workbook as workbooks
 from .errors import ConfigError
 from .groups import MEETINGS
@@ -58,11 +59,10 @@ ENV_READY = "SUCCESSGAPS_READY_DIR"
 #: Environment variable naming a private folder where the kernels share the screened gaps.
 ENV_CACHE = "SUCCESSGAPS_CACHE_DIR"
 
-ROOT = Path(__file__).resolve().parent.parent
 #: The thin dashboard notebooks, one per kind of meeting (``groups.MEETINGS[n].notebook``).
-LIVE_NOTEBOOKS = ROOT / "notebooks" / "live"
+LIVE_NOTEBOOKS = paths.LIVE_NOTEBOOKS
 #: Our Voila template (``templates/voila/<TEMPLATE>``).
-TEMPLATES = ROOT / "templates" / "voila"
+TEMPLATES = paths.TEMPLATES / "voila"
 TEMPLATE = "successgaps"
 
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")

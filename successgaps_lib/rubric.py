@@ -26,11 +26,12 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from . import paths
 from .errors import ConfigError
 from .groups import MEETINGS, RATING_SCALE
 
 #: The rubric shipped with the workbook.
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "templates" / "rubric.yml"
+DEFAULT_PATH = paths.RUBRIC
 
 _TOP_KEYS = {"title": False, "sections": True}  # key -> required
 _SECTION_KEYS = {"id": True, "title": True, "meeting": False, "summary": False, "indicators": True}
