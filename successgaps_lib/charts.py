@@ -47,10 +47,7 @@ import pandas as pd
 
 from successgaps_lib.groups import DIMENSIONS, GROUPS, OUTCOMES, groups_of
 from successgaps_lib.privacy import REASON as PRIVACY_REASON
-from successgaps_lib.screen import gap_phrases
-
-#: What ``screen.gap_phrases`` reads from a row.
-GAP_COLUMNS = ["outcome", "difference", "ci_low", "ci_high", "confidence"]
+from successgaps_lib.screen import GAP_PHRASE_COLUMNS, gap_phrases
 
 # --- Look ----------------------------------------------------------------------------------
 
@@ -315,7 +312,7 @@ def _rate_sentence(row, *, lead: str = "") -> str:
                 f"{measured(comparison, 'comparison')}")
     if not _missing(row.get("difference")):
         # The statement's words: oriented so a gap is harmful, "in their favour" otherwise.
-        text += ": " + gap_phrases(pd.DataFrame([row]).reindex(columns=GAP_COLUMNS)).iloc[0]
+        text += ": " + gap_phrases(pd.DataFrame([row]).reindex(columns=GAP_PHRASE_COLUMNS)).iloc[0]
     reason = row.get("reason", "")
     said = reason == PRIVACY_REASON and (hidden_group or hidden_comparison)  # the sentence already says so
     if isinstance(reason, str) and reason and not said and not _missing(row.get("measurable")) \

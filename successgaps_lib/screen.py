@@ -179,12 +179,15 @@ def _opening_and_sizes(gaps: pd.DataFrame, min_size: int):
     return start, group, _say(gaps["comparison"], lambda c: _compared_with(c, 0)), place, sizes
 
 
+#: The columns ``gap_phrases`` reads (``confidence`` may be left out: 95%).
+GAP_PHRASE_COLUMNS = ["outcome", "difference", "ci_low", "ci_high", "confidence"]
+
+
 def gap_phrases(gaps: pd.DataFrame) -> pd.Series:
     """The gap of each row in words, oriented so that a gap is harmful, with its interval.
 
     The part of the success gap statement after the two rates; charts' text alternatives use
-    it too, so both say the same. Needs ``outcome``, ``difference``, ``ci_low``, ``ci_high``
-    (and ``confidence``, default 95%).
+    it too, so both say the same. Reads ``GAP_PHRASE_COLUMNS``.
 
     >>> rows = pd.DataFrame({"outcome": ["graduation", "graduation", "suspension_out_of_school"],
     ...                      "difference": [-0.10, 0.08, 0.02], "ci_low": [-0.16, 0.043, -0.01],
