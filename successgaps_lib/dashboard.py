@@ -11,7 +11,7 @@ workbook folder (argument, else the ``SUCCESSGAPS_WORKBOOK`` environment variabl
 - a footer that says when the screen last took in answers from other screens.
 
 Nothing here decides anything: the rules are in ``teamwork``, ``store``, ``metrics``/``screen``
-and ``privacy``, the views in ``widgets_*`` and the charts in ``charts``. The glue it needs to
+and ``privacy``, the views in ``widgets`` and the charts in ``charts``. The glue it needs to
 open a workbook (``open_store``: start a new store from ``team_work.json`` and add the roster;
 ``workbook_gaps``: load, screen, protect) is kept in small functions. What this module adds
 is the polling that makes the room's screens live: every ``POLL_SECONDS`` it asks the store
@@ -36,15 +36,16 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
-from . import charts, meeting_data, teamwork
+from . import charts, teamwork
 from . import workbook as workbooks
 from .errors import ConfigError, SuccessGapsError
 from .groups import GROUPS, MEETINGS, OUTCOMES
+from .meeting import data as meeting_data
 from .present import ENV_CACHE, ENV_READY, ENV_WORKBOOK
 from .rubric import Rubric, load_rubric
 from .screen import screen
 from .store import SEED_NAME, Store
-from .widgets_base import html_table
+from .widgets.base import html_table
 
 #: How often a dashboard asks the store whether another screen saved something.
 POLL_SECONDS = 2.0
@@ -277,7 +278,9 @@ def rubric_sections(wb: workbooks.Workbook, number: int, rubric: Rubric) -> list
 def meeting_tabs(number: int, wb: workbooks.Workbook, store: Store, rubric: Rubric,
                  gaps: Callable[[], pd.DataFrame]) -> list[tuple[str, Callable[[], widgets.Widget]]]:
     """The tabs of one meeting: (title, builder). ``gaps`` computes the protected gaps once."""
-    from . import widgets_monitor, widgets_plan, widgets_rubric
+    from .widgets import monitor as widgets_monitor
+    from .widgets import plan as widgets_plan
+    from .widgets import rubric as widgets_rubric
 
     by = store.by or None
     kind = MEETINGS[number].notebook

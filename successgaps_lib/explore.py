@@ -23,10 +23,11 @@ from functools import cached_property
 
 import pandas as pd
 
-from . import blocks, charts, meeting_data, metrics, privacy, screen, slides
+from . import blocks, charts, metrics, privacy, screen, slides
 from . import workbook as wbk
 from .errors import ConfigError
 from .groups import ALL_STUDENTS, DIMENSIONS, OUTCOMES, canonical_group, canonical_outcome
+from .meeting import data as meeting_data
 
 
 class Exploration:

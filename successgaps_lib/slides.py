@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import blocks, charts, meeting_data, privacy
+from . import blocks, charts, privacy
 from .groups import GROUPS, OUTCOMES
+from .meeting import data as meeting_data
 
 KINDS = ("rates", "trend", "schools", "composition", "related")
 

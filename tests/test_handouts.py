@@ -20,7 +20,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from successgaps_lib import handouts
 from successgaps_lib import workbook as wbk
-from successgaps_lib.cli_handouts import add_arguments
+from successgaps_lib.cli import main as cli_main
 from successgaps_lib.errors import ConfigError, PrivacyError
 from successgaps_lib.groups import MAX_ROOT_CAUSES, MEETINGS
 from successgaps_lib.handouts import HandoutError, build_handouts
@@ -398,12 +398,7 @@ def test_timed_steps_fill_the_meeting(duration):
 # --- the command line ------------------------------------------------------------------------------------
 
 def run_cli(*argv: str) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="successgaps")
-    add_arguments(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(list(argv))
-    return args.func(args)
+    return cli_main(list(argv))
 
 
 def test_cli_init_then_handouts(tmp_path, capsys):

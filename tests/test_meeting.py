@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from successgaps_lib import blocks, charts, meeting_data, privacy
+from successgaps_lib import blocks, charts, privacy
 from successgaps_lib.errors import ConfigError
 from successgaps_lib.explore import Exploration
 from successgaps_lib.meeting import TEAM_WORK_EXPORT, Meeting, open_team_work
-from successgaps_lib.meeting_work import mask_small_counts
+from successgaps_lib.meeting import data as meeting_data
+from successgaps_lib.privacy import mask_small_counts
 from successgaps_lib.store import DEFAULT_NAME, Store
 from tests.demo_copy import copy_demo_workbook
 

@@ -21,7 +21,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from successgaps_lib import cli_present, dashboard, present
+from successgaps_lib import dashboard, present
+from successgaps_lib.cli import present as cli_present
 from successgaps_lib.errors import ConfigError
 from successgaps_lib.groups import MEETINGS
 from successgaps_lib.store import Store

@@ -290,7 +290,7 @@ def test_in_a_live_kernel_typing_is_saved_at_a_pause_as_the_member_who_typed_it(
     """In Voila the kernel's event loop runs: text is saved after a pause, once, and never lost."""
     import asyncio
 
-    from successgaps_lib.widgets_base import SAVE_AFTER_PAUSE_S
+    from successgaps_lib.widgets.base import SAVE_AFTER_PAUSE_S
 
     async def meeting():
         view = member_view(store, rubric, sections=[DB], member="Ana")

@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import metrics, privacy, screen
-from .errors import ConfigError
-from .groups import ALL_STUDENTS, GROUPS, OUTCOMES
-from .table import KEY
-from .workbook import Workbook
+from .. import metrics, privacy, screen
+from ..errors import ConfigError
+from ..groups import ALL_STUDENTS, GROUPS, OUTCOMES
+from ..table import KEY
+from ..workbook import Workbook
 
 #: Outcomes shown beside the target's own related ones: attendance and discipline (design.md).
 ALWAYS_RELATED = ("chronic_absence", "suspension_out_of_school")
@@ -85,7 +85,7 @@ def _identity(workbook: Workbook) -> tuple:
 
 def load_data(workbook: Workbook) -> Data:
     """Every data file of the workbook as one canonical counts table (cached per process)."""
-    from .load import load
+    from ..load import load
 
     if not workbook.data:
         raise ConfigError(f"{workbook.path}, key 'data': no data files are listed; add your data under "
@@ -249,7 +249,7 @@ def intersection_counts(data: Data, first: str = "race", second: str = "disabili
     """
     def compute():
         if data.students is not None:
-            from .aggregate import count_students
+            from ..aggregate import count_students
 
             counts = _text_keys(count_students(data.students, schools=True, intersections=[(first, second)]))
         else:

@@ -14,11 +14,11 @@ import html
 
 import ipywidgets as widgets
 
-from .groups import ACTIVITY_STATUSES, COMPARISONS, GOAL_MEASURES, MAX_ROOT_CAUSES, OUTCOMES, focal_groups
-from .rubric import Rubric
-from .store import Store
-from .teamwork import parse_percent, percent_text, priorities_tally
-from .widgets_base import (
+from ..groups import ACTIVITY_STATUSES, COMPARISONS, GOAL_MEASURES, MAX_ROOT_CAUSES, OUTCOMES, focal_groups
+from ..rubric import Rubric
+from ..store import Store
+from ..teamwork import parse_percent, percent_text, priorities_tally
+from .base import (
     StoreView,
     date_picker,
     date_value,

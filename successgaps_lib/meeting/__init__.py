@@ -19,7 +19,7 @@ notebook only: ``group``, ``outcome``, ``comparison``, ``school``, ``year``, ``m
 ``homework`` and ``next_meeting`` (text).
 
 Privacy: every figure about children comes from a table protected by ``privacy.protect`` with
-the workbook's minimum group size (``meeting_data``); charts refuse anything else.
+the workbook's minimum group size (``meeting.data``); charts refuse anything else.
 """
 
 from __future__ import annotations
@@ -33,13 +33,19 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from . import blocks, handouts, meeting_data, meeting_work, slides
-from . import workbook as wbk
-from .errors import ConfigError
-from .groups import MEETINGS, RATING_SCALE
-from .rubric import Rubric, load_rubric
-from .store import DEFAULT_NAME, SEED_NAME, Store
-from .teamwork import progress_against_target
+from .. import (
+    blocks,
+    handouts,
+    slides,
+)
+from .. import workbook as wbk
+from ..errors import ConfigError
+from ..groups import MEETINGS, RATING_SCALE
+from ..rubric import Rubric, load_rubric
+from ..store import DEFAULT_NAME, SEED_NAME, Store
+from ..teamwork import progress_against_target
+from . import data as meeting_data
+from . import work as meeting_work
 
 #: An export of the team's work that a workbook folder may carry; see ``Store.seed``.
 TEAM_WORK_EXPORT = SEED_NAME

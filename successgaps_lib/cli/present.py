@@ -1,10 +1,5 @@
 """``successgaps present DIR``: show a workbook's meeting dashboards on the room's screen (Voila).
 
-Registered in ``cli.py``::
-
-    @command("present", "show the meeting dashboards of a workbook (Voila)", cli_present.add_arguments)
-    def _present(args): return cli_present.run(args)
-
 It listens on 127.0.0.1 unless ``--ip`` says otherwise; any other address needs ``--token``
 (given, or generated when ``--token`` has no value) or ``--password`` (asked for, or read from
 ``$SUCCESSGAPS_PASSWORD``).
@@ -18,8 +13,9 @@ import os
 import secrets
 from pathlib import Path
 
-from .errors import ConfigError
-from .present import DEFAULT_IP, DEFAULT_PORT, Settings, check_access, is_loopback, serve
+from ..errors import ConfigError
+from ..present import DEFAULT_IP, DEFAULT_PORT, Settings, check_access, is_loopback, serve
+from .registry import command
 
 PASSWORD_ENV = "SUCCESSGAPS_PASSWORD"
 GENERATE = "generate"
@@ -59,5 +55,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return settings
 
 
+@command("present", "show a workbook's meeting dashboards on the room's screen (Voila)", add_arguments)
 def run(args: argparse.Namespace) -> int:
     return serve(settings_from(args))

@@ -21,10 +21,10 @@ from datetime import date
 import ipywidgets as widgets
 import pandas as pd
 
-from .errors import SuccessGapsError
-from .groups import RATING_SCALE
-from .privacy import mask_small_counts
-from .teamwork import as_date
+from ..errors import SuccessGapsError
+from ..groups import RATING_SCALE
+from ..privacy import mask_small_counts
+from ..teamwork import as_date
 
 #: Background colour of each rating level in tables (the level's name is always written too).
 LEVEL_COLOURS = dict(zip(RATING_SCALE, ("#fde2e1", "#fff4ce", "#e0f0e3", "#d4e9f7"), strict=True))

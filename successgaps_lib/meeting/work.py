@@ -17,12 +17,12 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from . import blocks, teamwork
-from .groups import RATING_SCALE, ROLES
-from .privacy import MIN_SIZE, mask_small_counts
-from .rubric import Rubric
-from .store import Store
-from .workbook import Workbook
+from .. import blocks, teamwork
+from ..groups import RATING_SCALE, ROLES
+from ..privacy import MIN_SIZE, mask_small_counts
+from ..rubric import Rubric
+from ..store import Store
+from ..workbook import Workbook
 
 KIND = "sg-teamwork"
 

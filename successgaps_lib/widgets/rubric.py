@@ -12,10 +12,10 @@ import html
 
 import ipywidgets as widgets
 
-from .rubric import Indicator, Rubric
-from .store import Store
-from .teamwork import homework_status, side_by_side
-from .widgets_base import (
+from ..rubric import Indicator, Rubric
+from ..store import Store
+from ..teamwork import homework_status, side_by_side
+from .base import (
     DISAGREEMENT_STYLE,
     WIDE,
     StoreView,

@@ -12,11 +12,11 @@ import html
 
 import ipywidgets as widgets
 
-from .groups import ACTIVITY_STATUSES
-from .privacy import MIN_SIZE
-from .store import Store, TeamWorkError
-from .teamwork import goal_progress_table, parse_percent, progress_table
-from .widgets_base import StoreView, date_picker, date_value, heading, html_table, text_area, text_box
+from ..groups import ACTIVITY_STATUSES
+from ..privacy import MIN_SIZE
+from ..store import Store, TeamWorkError
+from ..teamwork import goal_progress_table, parse_percent, progress_table
+from .base import StoreView, date_picker, date_value, heading, html_table, text_area, text_box
 
 
 def _goal_options(store: Store) -> list[tuple[str, int]]:

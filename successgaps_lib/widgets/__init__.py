@@ -20,10 +20,10 @@ builder                     meetings   what the team does with it
 ==========================  =========  ==================================================
 """
 
-from .widgets_base import StoreView
-from .widgets_monitor import MeasurementView, ProgressView, measurement_view, progress_view
-from .widgets_plan import PlanView, PrioritiesView, RootCauseView, plan_view, priorities_view, root_cause_view
-from .widgets_rubric import FacilitatorView, MemberView, facilitator_view, member_view
+from .base import StoreView
+from .monitor import MeasurementView, ProgressView, measurement_view, progress_view
+from .plan import PlanView, PrioritiesView, RootCauseView, plan_view, priorities_view, root_cause_view
+from .rubric import FacilitatorView, MemberView, facilitator_view, member_view
 
 __all__ = [
     "FacilitatorView", "MeasurementView", "MemberView", "PlanView", "PrioritiesView", "ProgressView",

@@ -1,8 +1,7 @@
 """``successgaps init`` and ``successgaps handouts``: the workbook folder and its meeting handouts.
 
-The main CLI (cli.py) registers these: each command has an ``*_arguments(parser)`` function and a
-``cmd_*(args) -> int`` function; ``add_arguments(subparsers)`` adds both sub-commands to any
-argparse sub-parser set (``args.func`` is the command to run).
+Each command is an ``*_arguments(parser)`` function and a ``cmd_*(args) -> int`` function,
+registered with ``@command``.
 """
 
 from __future__ import annotations
@@ -13,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from .groups import MEETINGS
+from ..groups import MEETINGS
+from .registry import command
 
 INIT_HELP = "create a workbook folder with a commented starter workbook.yml"
 HANDOUTS_HELP = "build each meeting's handout, agendas, forms and letters (HTML and PDF)"
@@ -51,8 +51,9 @@ def init_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="overwrite an existing workbook.yml")
 
 
+@command("init", INIT_HELP, init_arguments)
 def cmd_init(args: argparse.Namespace) -> int:
-    from . import workbook
+    from .. import workbook
 
     file = workbook.init(args.dir, district=args.district, school=args.school, data_files=args.data,
                          group=args.group, outcome=args.outcome, comparison=args.comparison,
@@ -78,9 +79,10 @@ def handouts_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+@command("handouts", HANDOUTS_HELP, handouts_arguments)
 def cmd_handouts(args: argparse.Namespace) -> int:
-    from . import workbook
-    from .handouts import build_handouts
+    from .. import workbook
+    from ..handouts import build_handouts
 
     wanted = args.meeting or ["all"]
     meetings = "all" if "all" in wanted else sorted(set(wanted))
@@ -96,17 +98,3 @@ def cmd_handouts(args: argparse.Namespace) -> int:
     if missing:
         print("Note: no team member yet for: " + "; ".join(r.label for r in missing) + ".", file=sys.stderr)
     return 0
-
-
-COMMANDS = (
-    ("init", INIT_HELP, init_arguments, cmd_init),
-    ("handouts", HANDOUTS_HELP, handouts_arguments, cmd_handouts),
-)
-
-
-def add_arguments(subparsers) -> None:
-    """Add ``init`` and ``handouts`` to an argparse sub-parser set; ``args.func`` runs the command."""
-    for name, help_text, arguments, run in COMMANDS:
-        p = subparsers.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:])
-        arguments(p)
-        p.set_defaults(func=run)

@@ -1,22 +1,11 @@
-"""The ``successgaps`` command line.
-
-Each sub-command is a small ``Command`` registered in ``COMMANDS``: it adds its own
-arguments and runs. Errors a user can fix (``SuccessGapsError``, a missing file) print
-one line and exit 2, with no traceback.
-"""
+"""``successgaps screen FILE``: rank every success gap in a data file."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, paths
-from .errors import SuccessGapsError
-
-DEMO_DIR = paths.DEMO
+from .registry import command
 
 #: Columns of the CSV written by ``successgaps screen --out`` (the issue's list first).
 GAP_CSV_COLUMNS = [
@@ -26,27 +15,6 @@ GAP_CSV_COLUMNS = [
     "rr_ci_low", "rr_ci_high", "measurable", "reason", "adverse", "score",
 ]
 
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    help: str
-    add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace], int | None]
-
-
-COMMANDS: dict[str, Command] = {}
-
-
-def command(name: str, help: str, add_arguments: Callable[[argparse.ArgumentParser], None]):
-    """Register ``run`` as the sub-command ``name``."""
-    def register(run):
-        COMMANDS[name] = Command(name, help, add_arguments, run)
-        return run
-    return register
-
-
-# --- screen -------------------------------------------------------------------------------
 
 def _screen_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, help="student records, long counts, or any table with --mapping")
@@ -69,10 +37,10 @@ def _screen_arguments(p: argparse.ArgumentParser) -> None:
 
 
 @command("screen", "rank every success gap in a data file", _screen_arguments)
-def _screen(args: argparse.Namespace) -> int:
-    from . import privacy
-    from .load import load
-    from .screen import screen
+def run_screen(args: argparse.Namespace) -> int:
+    from .. import privacy
+    from ..load import load
+    from ..screen import screen
 
     data = load(args.file, mapping=args.mapping, sheet=args.sheet)
     gaps = screen(data.counts, schools=args.schools, comparison=args.comparison, reference=args.reference,
@@ -90,7 +58,7 @@ def _screen(args: argparse.Namespace) -> int:
 
 def _summary(gaps, top: int) -> str:
     """The ranked flagged gaps as a plain-text table for the terminal."""
-    from . import privacy
+    from .. import privacy
 
     flagged = gaps[gaps["flagged"].fillna(False).astype(bool)]
     lines = [f"{len(flagged):,} of {len(gaps):,} candidate gaps flagged "
@@ -104,69 +72,3 @@ def _summary(gaps, top: int) -> str:
     lines.append(table.to_string(index=False))
     lines.append("\nTop gap: " + str(flagged.iloc[0]["statement"]))
     return "\n".join(lines)
-
-
-# --- init, handouts, present (their own modules) --------------------------------------------
-
-def _register_modules() -> None:
-    from . import cli_handouts, cli_present
-
-    for name, help_text, arguments, run in cli_handouts.COMMANDS:
-        command(name, help_text, arguments)(run)
-    command("present", "show a workbook's meeting dashboards on the room's screen (Voila)",
-            cli_present.add_arguments)(cli_present.run)
-
-
-_register_modules()
-
-
-# --- demo ---------------------------------------------------------------------------------
-
-def _demo_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, default=Path("build/demo"), help="output folder (default build/demo)")
-
-
-@command("demo", "screen the demo district and build its meeting handouts", _demo_arguments)
-def _demo(args: argparse.Namespace) -> int:
-    from .handouts import build_handouts
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    screen_args = argparse.Namespace(
-        file=DEMO_DIR / "students.csv", mapping=None, sheet=None, schools=True, min_n=30, min_cell=10,
-        min_size=10, comparison="all_other", reference=None, out=args.out / "gaps.csv", top=10,
-        data_team=False)
-    _screen(screen_args)
-    print(f"\nBuilding every meeting's handouts for the demo workbook into {args.out} ...")
-    files = build_handouts(DEMO_DIR / "workbook", "all", out=args.out)
-    print(f"Wrote {len(files)} files to {args.out}: open {args.out / 'meeting-01'} to start.")
-    return 0
-
-
-# --- entry point --------------------------------------------------------------------------
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="successgaps",
-        description="Success Gaps Workbook: find success gaps in district data and run the team's meetings.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for cmd in COMMANDS.values():
-        cmd.add_arguments(sub.add_parser(cmd.name, help=cmd.help, description=cmd.help[0].upper() + cmd.help[1:]))
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command].run(args) or 0
-    except SuccessGapsError as error:
-        print(f"successgaps: error: {error}", file=sys.stderr)
-    except FileNotFoundError as error:
-        print(f"successgaps: error: {error.filename or error}: no such file", file=sys.stderr)
-    except KeyboardInterrupt:
-        return 130
-    return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
