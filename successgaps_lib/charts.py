@@ -48,6 +48,7 @@ import pandas as pd
 from successgaps_lib.groups import DIMENSIONS, GROUPS, OUTCOMES, groups_of
 from successgaps_lib.privacy import REASON as PRIVACY_REASON
 from successgaps_lib.screen import GAP_PHRASE_COLUMNS, gap_phrases
+from successgaps_lib.words import school_year
 
 # --- Look ----------------------------------------------------------------------------------
 
@@ -163,17 +164,6 @@ def _children(label: str) -> str:
     if lower.startswith("not in ") or lower == "foster care":
         return f"children {lower}" if lower.startswith("not in ") else f"children in {lower}"
     return f"{text} children"
-
-
-def _school_year(year: int) -> str:
-    """The school year a year names (the calendar year it ends in).
-
-    >>> _school_year(2024)
-    '2023-24'
-    """
-    if year is None or _missing(year):
-        return ""
-    return f"{int(year) - 1}-{str(int(year))[2:]}"
 
 
 def _capital(text: str) -> str:
@@ -362,7 +352,7 @@ def _prepare_rates(gaps, *, year=None, school="", group=None, outcome=None, comp
               for _, r in rows.iterrows()]
     place = _place(rows, school)
     outcomes = list(dict.fromkeys(rows["outcome"]))
-    title = ", ".join(x for x in (" and ".join(map(_outcome_label, outcomes)), _school_year(year), place) if x)
+    title = ", ".join(x for x in (" and ".join(map(_outcome_label, outcomes)), school_year(year), place) if x)
     lead = f"{title}. "
     sentences = [_rate_sentence(r, lead=lead if i == 0 else "") for i, (_, r) in enumerate(rows.iterrows())]
     if len(rows) == 1:
@@ -392,7 +382,7 @@ def _prepare_related(gaps, *, group, outcomes, comparison=None, year=None, schoo
     rows = rows.sort_values("outcome", key=lambda s: s.map(order), kind="stable")
     panels = [_outcome_label(o) + _direction(o) for o in rows["outcome"]]
     place = _place(rows, school)
-    title = f"{group}: related outcomes, {_school_year(year)}, {place}"
+    title = f"{group}: related outcomes, {school_year(year)}, {place}"
     sentences = [_rate_sentence(r, lead=f"{_outcome_label(r['outcome'])}: ") for _, r in rows.iterrows()]
     absent = [o for o in outcomes if o not in set(rows["outcome"])]
     if absent:
@@ -426,7 +416,7 @@ def _prepare_trend(gaps, *, group=None, outcome=None, comparison=None, school=""
         for role in ("group", "comparison"):
             low, high = _num(row[f"rate_{role}_low"]), _num(row[f"rate_{role}_high"])
             records.append({
-                "year": year, "school_year": _school_year(year), "x": year + shift[role], "role": role,
+                "year": year, "school_year": school_year(year), "x": year + shift[role], "role": role,
                 "who": names[role],
                 "rate": rates[role], "low": low, "high": high,
                 "label": _pct(rates[role]), "above": role == upper,
@@ -437,22 +427,22 @@ def _prepare_trend(gaps, *, group=None, outcome=None, comparison=None, school=""
                 "note": SUPPRESSED if role == "group" and None in rates.values() else "",
             })
         if rates["group"] is None and rates["comparison"] is None:
-            parts.append(f"{_school_year(year)}: both rates suppressed")
+            parts.append(f"{school_year(year)}: both rates suppressed")
         elif rates["group"] is None:
-            parts.append(f"{_school_year(year)}: the group's rate suppressed ({_pct(rates['comparison'])} of "
+            parts.append(f"{school_year(year)}: the group's rate suppressed ({_pct(rates['comparison'])} of "
                          f"{_count(row['n_comparison'])} for the comparison)")
         elif rates["comparison"] is None:
-            parts.append(f"{_school_year(year)}: {_pct(rates['group'])} of {_count(row['n_group'])}, "
+            parts.append(f"{school_year(year)}: {_pct(rates['group'])} of {_count(row['n_group'])}, "
                          "the comparison's rate suppressed")
         else:
-            parts.append(f"{_school_year(year)}: {_pct(rates['group'])} of {_count(row['n_group'])} against "
+            parts.append(f"{school_year(year)}: {_pct(rates['group'])} of {_count(row['n_group'])} against "
                          f"{_pct(rates['comparison'])} of {_count(row['n_comparison'])} "
                          f"(gap {_pts(row.get('difference'))} points)")
     frame = pd.DataFrame.from_records(records)
     place = _place(rows, school)
     years = list(rows["year"].astype(int))
-    title = (f"{_outcome_label(outcome)}{_direction(outcome)}, {_school_year(years[0])} to "
-             f"{_school_year(years[-1])}, {place}")
+    title = (f"{_outcome_label(outcome)}{_direction(outcome)}, {school_year(years[0])} to "
+             f"{school_year(years[-1])}, {place}")
     description = (f"{title}. Share of {_children(group)} against {_children(comparison)} who "
                    f"{_phrase(outcome)}, by year: " + "; ".join(parts) + ".")
     meta = {"title": title,
@@ -540,7 +530,7 @@ def _prepare_schools(gaps, *, group=None, outcome=None, comparison=None, year=No
     rows = rows.assign(_known=rows["difference"].notna(), _harm=rows["difference"] * harm).sort_values(
         ["_known", "_harm", "school"], ascending=[False, False, True], kind="stable")
     frame = _difference_records(rows, list(rows["school"].astype(str)), "measurable")
-    title = f"{_outcome_label(outcome)}{_direction(outcome)}: gap by school, {_school_year(year)}"
+    title = f"{_outcome_label(outcome)}{_direction(outcome)}: gap by school, {school_year(year)}"
     head = (f"{title}. Gap between {_children(group)} and {_children(comparison)} in percentage points, "
             f"in {len(rows)} schools, largest {'shortfall' if harm < 0 else 'excess'} first: ")
     description = head + _listing([_difference_sentence(r["school"], r) for _, r in rows.iterrows()]) + "."
@@ -565,7 +555,7 @@ def _prepare_overview(gaps, *, top=20, year=None):
     labels = []
     for _, r in ranked.iterrows():
         first = [str(r["group"])] + [_outcome_label(r["outcome"])] * varies["outcome"]
-        second = ([r["school"] or "district"] * varies["school"] + [_school_year(r["year"])] * varies["year"]
+        second = ([r["school"] or "district"] * varies["school"] + [school_year(r["year"])] * varies["year"]
                   + [f"vs {r['comparison']}"] * varies["comparison"])
         labels.append(" · ".join(first) + ("\n" + " · ".join(second) if second else ""))
     # Two gaps share a label only if the table repeats a row; keep both visible.
@@ -575,7 +565,7 @@ def _prepare_overview(gaps, *, top=20, year=None):
     if "school" in ranked and not varies["school"]:
         common.append(ranked["school"].iloc[0] or _place(ranked))
     if "year" in ranked and not varies["year"]:
-        common.append(_school_year(ranked["year"].iloc[0]))
+        common.append(school_year(ranked["year"].iloc[0]))
     title = ", ".join([f"The {len(ranked)} {'highest-ranked' if key == 'score' else 'largest'} gaps", *common])
     sentences = [f"{i + 1}. " + _difference_sentence(label.replace("\n", " · "), r)
                  for i, (label, (_, r)) in enumerate(zip(labels, ranked.iterrows(), strict=True))]
@@ -659,7 +649,7 @@ def _prepare_composition(composition, *, dimension=None, outcome=None, year=None
     frame = pd.DataFrame.from_records(records)
     what = _outcome_label(outcome) if outcome else "the outcome"
     title = f"{_capital(what)} against enrollment, {DIMENSIONS.get(dimension, dimension)}"
-    title += f", {_school_year(year)}" if year is not None else ""
+    title += f", {school_year(year)}" if year is not None else ""
     first = rows.iloc[0]
     a_all, n_all = _first(first, "a_all", "a_total"), _first(first, "n_all", "n_total")
     totals = ""

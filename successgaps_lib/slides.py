@@ -25,6 +25,7 @@ import pandas as pd
 from . import blocks, charts, privacy
 from .groups import GROUPS, OUTCOMES
 from .meeting import data as meeting_data
+from .words import school_year
 
 KINDS = ("rates", "trend", "schools", "composition", "related")
 
@@ -97,15 +98,6 @@ def slide(kind: str, data: meeting_data.Data, focus: Focus, gaps: pd.DataFrame):
 def related(data: meeting_data.Data, focus: Focus) -> list[str]:
     """The outcomes of the ``related`` slide: the focus outcome first."""
     return meeting_data.related_outcomes(focus.outcome, focus.group, data.outcomes())
-
-
-def school_year(year) -> str:
-    """The school year a data year names (the calendar year it ends in).
-
-    >>> school_year(2025)
-    '2024-25'
-    """
-    return f"{int(year) - 1}-{str(int(year))[2:]}"
 
 
 def _label(outcome: str) -> str:
