@@ -41,6 +41,7 @@ from .. import (
 from .. import workbook as wbk
 from ..errors import ConfigError
 from ..groups import MEETINGS, RATING_SCALE
+from ..history import as_of_meeting
 from ..rubric import Rubric, load_rubric
 from ..store import DEFAULT_NAME, SEED_NAME, Store
 from ..teamwork import progress_against_target
@@ -138,7 +139,9 @@ class Meeting:
 
     @cached_property
     def store(self) -> Store:
-        return open_team_work(self.workbook.directory)
+        """The team's work as it stood at the end of this meeting, or now for a meeting not yet
+        over (``history.as_of_meeting``): an old meeting's handout reprints unchanged."""
+        return as_of_meeting(open_team_work(self.workbook.directory), self.workbook, self.number)
 
     @cached_property
     def data(self) -> meeting_data.Data:
