@@ -479,9 +479,12 @@ class Meeting:
     def goal_progress(self) -> blocks.Block:
         """The goals measured again: by the team's entries, and from the data files where they are newer.
 
+        As of its own day: the demo's meeting 7 (April 2026) comes before the class of 2026
+        is measured in August, so its handout says nothing new has been recorded.
+
         >>> from successgaps_lib.paths import DEMO_WORKBOOK
         >>> print(Meeting.open(DEMO_WORKBOOK, 7).goal_progress().text.splitlines()[0])
-        The goals measured again
+        > Nothing recorded yet: no new measurement of the goals.
         """
         return meeting_work.goal_progress(self.store, self._remeasured if self.has_data else None)
 
