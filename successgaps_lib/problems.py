@@ -116,7 +116,7 @@ def terminal(problems: list[Problem], *, limit: int = 20) -> str:
     count = kinds(problems)
     lines.append(f"{len(problems):,} problem{'s' if len(problems) != 1 else ''} of "
                  f"{len(count)} kind{'s' if len(count) != 1 else ''}: "
-                 + "; ".join(f"{n:,} {kind}" for kind, n in count.most_common()))
+                 + "; ".join(f"{kind}: {n:,}" for kind, n in count.most_common()))
     return "\n".join(lines)
 
 

@@ -169,8 +169,10 @@ class Meeting:
     def title(self) -> blocks.Block:
         """Meeting, date, time and place (the handout prints this in its header already)."""
         p = self.meeting_plan
-        return blocks.heading(f"{self.workbook.name}, meeting {p.number}: {p.title}", 1) + blocks.paragraph(
+        block = blocks.heading(f"{self.workbook.name}, meeting {p.number}: {p.title}", 1) + blocks.paragraph(
             f"{handouts.long_date(p.date)}, {handouts.clock(p.time)} to {handouts.clock(p.end.time())}, {p.place}")
+        note = self.data.set_aside_note if self.has_data else ""
+        return block + blocks.note(note) if note else block
 
     def objectives(self) -> blocks.Block:
         return blocks.bullets([_plain(o) for o in self.context["agenda"]["objectives"]])
