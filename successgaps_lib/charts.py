@@ -45,7 +45,15 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from successgaps_lib.groups import DIMENSIONS, GROUPS, OUTCOMES, groups_of
+from successgaps_lib.groups import (
+    OUTCOMES,
+    dimension_key,
+    dimension_title,
+    dimensions_of,
+    display_order,
+    is_intersection,
+    noun,
+)
 from successgaps_lib.privacy import REASON as PRIVACY_REASON
 from successgaps_lib.screen import GAP_PHRASE_COLUMNS, gap_phrases
 from successgaps_lib.words import school_year
@@ -149,10 +157,12 @@ def _children(label: str) -> str:
     ('Black or African American children', 'English learners', 'children in foster care')
     >>> _children("all other children"), _children("the state"), _children("Two or more races")
     ('all other children', 'children in the state', 'children of two or more races')
-    >>> _children("Students with disabilities")
-    'students with disabilities'
+    >>> _children("Students with disabilities"), _children("Hispanic/Latino × Students with disabilities")
+    ('students with disabilities', 'Hispanic/Latino students with disabilities')
     """
     text = str(label)
+    if is_intersection(text):
+        return noun(text)
     lower = text.lower()
     if lower.split()[-1:] and lower.split()[-1] in ("children", "students", "learners", "disabilities"):
         # Mid-sentence: "of students with disabilities" (but "English learners" keeps its capital).
@@ -599,17 +609,17 @@ def _first(row, *names, default=None):
 
 def _prepare_composition(composition, *, dimension=None, outcome=None, year=None, school=""):
     _check(composition, COMPOSITION_COLUMNS, "composition")
-    rows = composition[composition["group"].isin(GROUPS)]  # not "All students"
+    # Groups of one dimension, or intersections "A × B" of two (dimension "race × disability"); not "All students".
+    rows = composition[composition["group"].map(lambda g: bool(dimensions_of(g)))]
     rows = _select(rows, "composition", school=school)
     outcome = _only(rows, "outcome", outcome, "composition") if "outcome" in rows else outcome
     rows = _select(rows, "composition", outcome=outcome)
-    dimensions = rows["group"].map(lambda g: GROUPS[g].dimension)
+    dimensions = rows["group"].map(dimension_key)
     dimension = _only(pd.DataFrame({"dimension": dimensions}), "dimension", dimension, "composition")
     rows = rows[dimensions == dimension]
     year = _latest(rows, year)
     rows = _select(rows, "composition", year=year)
-    order = {g: i for i, g in enumerate(groups_of(dimension))}
-    rows = rows.sort_values("group", key=lambda s: s.map(order), kind="stable")
+    rows = rows.sort_values("group", key=lambda s: s.map(display_order), kind="stable")
     measures = {"composition": f"Share of the children who {_phrase(outcome)}" if outcome
                 else "Share of the children with the outcome",
                 "enrollment_share": "Share of enrollment"}
@@ -648,7 +658,7 @@ def _prepare_composition(composition, *, dimension=None, outcome=None, year=None
         raise ValueError(f"the composition chart found no groups of {dimension!r}")
     frame = pd.DataFrame.from_records(records)
     what = _outcome_label(outcome) if outcome else "the outcome"
-    title = f"{_capital(what)} against enrollment, {DIMENSIONS.get(dimension, dimension)}"
+    title = f"{_capital(what)} against enrollment, {dimension_title(dimension)}"
     title += f", {school_year(year)}" if year is not None else ""
     first = rows.iloc[0]
     a_all, n_all = _first(first, "a_all", "a_total"), _first(first, "n_all", "n_total")

@@ -16,6 +16,7 @@ import random
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from . import paths
 from .groups import RATING_SCALE
@@ -236,13 +237,19 @@ MEASUREMENTS = (  # (goal number, day, value, note)
 
 
 class _Clock:
-    """A clock the builder moves forward by hand: one minute per change on the day set."""
+    """A clock the builder moves forward by hand: one minute per change on the day set.
 
-    def __init__(self):
+    Hours are the district's local time (workbook.yml's ``timezone``), as the meetings' are: a
+    consensus entered at 4 pm on a meeting day is entered during that meeting, so that
+    meeting's handout shows it (``history.as_of_meeting``) and the one before does not.
+    """
+
+    def __init__(self, timezone: str = ""):
+        self.zone = ZoneInfo(timezone) if timezone else UTC
         self.now = datetime(2025, 9, 16, tzinfo=UTC)
 
     def day(self, iso: str, hour: int = 18) -> None:
-        self.now = datetime.fromisoformat(iso).replace(hour=hour, tzinfo=UTC)
+        self.now = datetime.fromisoformat(iso).replace(hour=hour, tzinfo=self.zone).astimezone(UTC)
 
     def __call__(self) -> datetime:
         self.now += timedelta(minutes=1)
@@ -322,7 +329,10 @@ def build(store: Store, rubric: Rubric) -> None:
 
 def write(path: str | Path, rubric: Rubric | None = None) -> Path:
     """Build the demo team's work in a scratch store and export it to ``path`` (JSON)."""
-    with tempfile.TemporaryDirectory() as scratch, Store.open(Path(scratch), clock=_Clock()) as store:
+    from .workbook import load
+
+    clock = _Clock(load(WORKBOOK, check_files=False).timezone)
+    with tempfile.TemporaryDirectory() as scratch, Store.open(Path(scratch), clock=clock) as store:
         build(store, rubric or load_rubric())
         return store.export_json(path)
 

@@ -289,3 +289,183 @@ def focal_groups(dimension: str | None = None) -> list[str]:
 def groups_of(dimension: str) -> list[str]:
     """Every group label of one dimension, complements included, in display order."""
     return [g.label for g in _GROUP_LIST if g.dimension == dimension]
+
+
+# --- Intersections: two groups at once ---------------------------------------------------------
+
+#: How an intersection's label joins its parts, as ``aggregate.count_students`` writes it.
+SEP = " × "
+
+# Separators a person may type for an intersection: "×", "*", " x " or " by ".
+_SEPARATORS = re.compile(r"\s*[×*]\s*|\s+(?:x|X|by)\s+")
+
+#: How a group qualifies another when it comes second: "Hispanic/Latino students *with disabilities*".
+_QUALIFIERS: dict[str, str] = {
+    "Students with disabilities": "with disabilities",
+    "Students without disabilities": "without disabilities",
+    "English learners": "who are English learners",
+    "Non-English learners": "who are not English learners",
+    "Economically disadvantaged": "who are economically disadvantaged",
+    "Not economically disadvantaged": "who are not economically disadvantaged",
+    "Migrant": "who are migratory",
+    "Non-migrant": "who are not migratory",
+    "Homeless": "who are homeless",
+    "Not homeless": "who are not homeless",
+    "Foster care": "in foster care",
+    "Not in foster care": "not in foster care",
+    "Two or more races": "of two or more races",
+}
+
+
+def intersection(first: str, second: str) -> str:
+    """The label of the children in both groups, as ``Exploration.intersection`` names them.
+
+    >>> intersection("hispanic", "SWD")
+    'Hispanic/Latino × Students with disabilities'
+    >>> intersection("White", "Asian")
+    Traceback (most recent call last):
+    ...
+    KeyError: 'White and Asian are both race/ethnicity: an intersection joins two dimensions'
+    """
+    a, b = canonical_group(first), canonical_group(second)
+    if ALL_STUDENTS in (a, b):
+        raise KeyError(f"{ALL_STUDENTS} is not a group to intersect")
+    if GROUPS[a].dimension == GROUPS[b].dimension:
+        raise KeyError(f"{a} and {b} are both {DIMENSIONS[GROUPS[a].dimension].lower()}: "
+                       "an intersection joins two dimensions")
+    return f"{a}{SEP}{b}"
+
+
+def parts(label: str) -> tuple[str, ...]:
+    """The single groups of a canonical label: one for a group, two for an intersection.
+
+    >>> parts("Black or African American × Students with disabilities")
+    ('Black or African American', 'Students with disabilities')
+    >>> parts("English learners")
+    ('English learners',)
+    """
+    return tuple(label.split(SEP))
+
+
+def dimensions_of(label: str) -> tuple[str, ...]:
+    """The dimensions a canonical label is defined on (empty for All students or an unknown label).
+
+    >>> dimensions_of("Asian × Female"), dimensions_of("Migrant"), dimensions_of("Martians")
+    (('race', 'sex'), ('migrant',), ())
+    """
+    groups = [GROUPS.get(p) for p in parts(label)]
+    return () if None in groups else tuple(g.dimension for g in groups)
+
+
+def is_intersection(label: str) -> bool:
+    """Whether a canonical label names two groups at once.
+
+    >>> is_intersection("Asian × Female"), is_intersection("Asian")
+    (True, False)
+    """
+    return len(dimensions_of(label)) == 2
+
+
+def canonical_label(name: object) -> str:
+    """A group or an intersection named as a person may type it, as its canonical label.
+
+    Intersections keep the order they are named in; each part may be a code or an alias.
+    KeyError when a part is unknown or both parts are of one dimension.
+
+    >>> canonical_label("MHL x WDIS"), canonical_label("Black × Students with disabilities")
+    ('Hispanic/Latino × Students with disabilities', 'Black or African American × Students with disabilities')
+    >>> canonical_label("EL by SWD"), canonical_label("lep")
+    ('English learners × Students with disabilities', 'English learners')
+    """
+    pieces = typed_parts(name)
+    if len(pieces) == 2:
+        return intersection(*pieces)
+    if len(pieces) != 1:
+        raise KeyError(name)
+    return canonical_group(pieces[0])
+
+
+def typed_parts(name: object) -> list[str]:
+    """The parts of a group as a person typed it, not yet looked up.
+
+    >>> typed_parts("Black x SWD"), typed_parts("White"), typed_parts("Asian × Female")
+    (['Black', 'SWD'], ['White'], ['Asian', 'Female'])
+    """
+    return [p for p in _SEPARATORS.split(str(name).strip()) if p]
+
+
+def excluded(label: str, outcome: str) -> bool:
+    """Whether an outcome is not measured for a group (or an intersection: for either of its parts).
+
+    >>> excluded("Asian × Students with disabilities", "identification"), excluded("Asian", "identification")
+    (True, False)
+    """
+    return outcome in OUTCOMES and any(d in OUTCOMES[outcome].excluded_dimensions for d in dimensions_of(label))
+
+
+def noun(label: str) -> str:
+    """The group as the noun of a sentence: "61% of <noun> graduated".
+
+    Race labels and "English learners" keep their capitals, adjectives gain "students", and an
+    intersection reads as one group of children: the first part's noun, qualified by the second.
+
+    >>> [noun(g) for g in ("Students with disabilities", "English learners", "Homeless", "White",
+    ...                    "Two or more races", "Not in foster care")]
+    ['students with disabilities', 'English learners', 'homeless students', 'White students', \
+'students of two or more races', 'students not in foster care']
+    >>> noun("Hispanic/Latino × Students with disabilities"), noun("English learners × Students with disabilities")
+    ('Hispanic/Latino students with disabilities', 'English learners with disabilities')
+    >>> noun("Black or African American × Female"), noun("Students with disabilities × Hispanic/Latino")
+    ('Black or African American female students', 'students with disabilities who are Hispanic/Latino')
+    """
+    if label == ALL_STUDENTS:
+        return "all children"
+    pieces = parts(label)
+    if len(pieces) == 2 and all(p in GROUPS for p in pieces):
+        first, second = noun(pieces[0]), GROUPS[pieces[1]]
+        if second.dimension == "sex":
+            adjective = second.label.lower()
+            return first.replace("students", f"{adjective} students", 1) if "students" in first \
+                else f"{adjective} {first}"
+        return f"{first} {_QUALIFIERS.get(second.label) or 'who are ' + second.label}"
+    group = GROUPS.get(label)
+    if group is None:  # a label from elsewhere: say it as it is
+        return label
+    keep_case = group.dimension == "race" or label.split()[0] in {"English", "Non-English"}
+    text = label if keep_case else label[0].lower() + label[1:]
+    if re.search(r"\b(students|learners|children)\b", text):
+        return text
+    if text.lower().startswith("not ") or text.lower().endswith(" races"):
+        joiner = " of " if text.lower().endswith(" races") else " "
+        return "students" + joiner + text[0].lower() + text[1:]
+    return f"{text} students"
+
+
+def dimension_key(label: str) -> str:
+    """The dimension of a group, or "first × second" for an intersection (a key of charts and tables).
+
+    >>> dimension_key("Asian"), dimension_key("Asian × Students with disabilities")
+    ('race', 'race × disability')
+    """
+    return SEP.join(dimensions_of(label))
+
+
+def dimension_title(key: str) -> str:
+    """A dimension key (``dimension_key``) as people read it.
+
+    >>> dimension_title("race"), dimension_title("race × disability")
+    ('Race/ethnicity', 'Race/ethnicity × Disability (IDEA)')
+    """
+    return SEP.join(DIMENSIONS.get(d, d) for d in key.split(SEP))
+
+
+_POSITION = {g.label: i for i, g in enumerate(_GROUP_LIST)}
+
+
+def display_order(label: str) -> tuple[int, ...]:
+    """Sort key: groups (and each part of an intersection) in the order of tables and legends.
+
+    >>> sorted(["White × Female", "Asian × Male", "Asian × Female"], key=display_order)
+    ['Asian × Female', 'Asian × Male', 'White × Female']
+    """
+    return tuple(_POSITION.get(p, len(_POSITION)) for p in parts(label))

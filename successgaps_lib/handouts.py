@@ -421,6 +421,7 @@ def export_handout(nb, context: Mapping[str, Any], dirs: list[Path], source: str
                 f"{meeting.place}",
         "footer_note": f"Prepared for the {workbook.name} success gaps team. Figures based on fewer than "
                        f"{workbook.min_group_size} children are not shown.",
+        "as_of": as_of_text(workbook, meeting.number),
     }
     exporter = HTMLExporter(template_name="handout", extra_template_basedirs=[str(d) for d in dirs],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
@@ -435,6 +436,24 @@ def export_handout(nb, context: Mapping[str, Any], dirs: list[Path], source: str
         raise PrivacyError(f"{source}: the handout would show a table of students (a student_id column); "
                            "show counts protected by privacy.protect() instead")
     return check_self_contained(page, source)
+
+
+def as_of_text(workbook: wbk.Workbook, number: int, now: Callable[[], dt.datetime] | None = None) -> str:
+    """Says which moment of the team's work a meeting's handout shows (``history.meeting_moment``).
+
+    >>> book = wbk.load(paths.DEMO_WORKBOOK, check_files=False)
+    >>> as_of_text(book, 5)
+    "The team's work as it stood at the end of this meeting, Tuesday, December 9, 2025, 6:00 PM."
+    """
+    from .history import meeting_moment
+
+    moment = meeting_moment(workbook, number, now)
+    end = workbook.moment(workbook.meeting(number).end)
+    local = moment.astimezone(end.tzinfo)
+    if moment >= end:
+        return f"The team's work as it stood at the end of this meeting, {long_date(local.date())}, {clock(local)}."
+    return (f"The team's work as recorded on {long_date(local.date())}, {clock(local)}; this meeting has not "
+            "ended yet, so a handout printed later shows what is added until it ends.")
 
 
 # --- PDF -----------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from successgaps_lib.groups import ALL_STUDENTS, COMPARISONS, GROUPS, OUTCOMES, groups_of
+from successgaps_lib.groups import ALL_STUDENTS, COMPARISONS, GROUPS, OUTCOMES, dimensions_of, groups_of
 from successgaps_lib.table import DISTRICT_LEVEL, KEY, as_counts
 
 #: Default minimum cell size (numerator) and n-size (denominator): the largest values
@@ -356,12 +356,12 @@ def _gap_arrays(
     counts = counts if list(counts.columns[: len(KEY)]) == KEY else as_counts(counts)
     chosen = None if groups is None else list(groups)
     if comparison == "group":
-        if reference is None or reference not in GROUPS:
+        if reference is None or not dimensions_of(reference):  # a group, or an intersection "A × B"
             raise ValueError(f"comparison='group' needs reference= a group label of groups.GROUPS, "
                              f"not {reference!r}")
         if chosen is not None and reference in chosen:
             raise ValueError(f"cannot compare {reference!r} with itself; leave it out of groups=")
-        if chosen is None:
+        if chosen is None and reference in GROUPS:
             chosen = [g for g in groups_of(GROUPS[reference].dimension) if g != reference]
     if comparison == "state" and state is None:
         raise ValueError("comparison='state' needs state= a counts table of the state's districts")
@@ -376,9 +376,11 @@ def _gap_arrays(
         chosen_set = set(chosen)
         wanted = _per_label(g_codes, g_labels, lambda g: g in chosen_set, False)
     # A group is never measured on an outcome that excludes its dimension (one check per pair of labels).
-    dimension_of = [getattr(GROUPS.get(g), "dimension", None) for g in g_labels] + [None]
-    excluded = np.array([[o in OUTCOMES and d is not None and d in OUTCOMES[o].excluded_dimensions
-                          for o in [*o_labels, None]] for d in dimension_of], dtype=bool)
+    # An intersection "A × B" is excluded where either part is.
+    dimensions = [dimensions_of(g) for g in g_labels] + [()]
+    dimension_of = [ds[0] if len(ds) == 1 else None for ds in dimensions]
+    excluded = np.array([[o in OUTCOMES and any(d in OUTCOMES[o].excluded_dimensions for d in ds)
+                          for o in [*o_labels, None]] for ds in dimensions], dtype=bool)
     focal = np.flatnonzero(wanted & ~excluded[g_codes, o_codes])
     del wanted
     present = np.unique(o_codes[focal])  # ValueError on an outcome id groups.py does not know

@@ -22,7 +22,6 @@ with a regular diploma, compared with 89.0% of all other children: a gap of 27.7
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -31,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from successgaps_lib import metrics
-from successgaps_lib.groups import ALL_STUDENTS, COMPARISONS, GROUPS, OUTCOMES, focal_groups
+from successgaps_lib.groups import COMPARISONS, GROUPS, OUTCOMES, focal_groups, noun
 from successgaps_lib.table import DISTRICT_LEVEL, KEY, as_counts
 
 #: Counts below this are written "fewer than 10" in statements (design.md section 3).
@@ -48,31 +47,14 @@ _COMPARED_WITH = {
 
 
 def group_noun(label: str) -> str:
-    """The group as the noun of a sentence: "61% of <noun> graduated".
-
-    Uses ``GROUPS[label].noun`` when groups.py provides one; otherwise builds it from the
-    label (race labels keep their capitals; adjectives gain "students").
+    """The group as the noun of a sentence: "61% of <noun> graduated" (``groups.noun``).
 
     >>> [group_noun(g) for g in ("Students with disabilities", "English learners", "Homeless",
     ...                          "White", "Two or more races", "Not in foster care")]
     ['students with disabilities', 'English learners', 'homeless students', 'White students', \
 'students of two or more races', 'students not in foster care']
     """
-    if label == ALL_STUDENTS:
-        return "all children"
-    group = GROUPS.get(label)
-    if group is None:  # an intersection or a label from elsewhere: say it as it is
-        return label
-    if getattr(group, "noun", ""):
-        return group.noun
-    keep_case = group.dimension == "race" or label.split()[0] in {"English", "Non-English"}
-    text = label if keep_case else label[0].lower() + label[1:]
-    if re.search(r"\b(students|learners|children)\b", text):
-        return text
-    if text.lower().startswith("not ") or text.lower().endswith(" races"):
-        joiner = " of " if text.lower().endswith(" races") else " "
-        return "students" + joiner + text[0].lower() + text[1:]
-    return f"{text} students"
+    return noun(label)  # groups.py owns the wording (intersections too)
 
 
 def _text(values) -> pa.Array:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import blocks, charts, privacy
-from .groups import GROUPS, OUTCOMES
+from .groups import OUTCOMES, dimension_key
 from .meeting import data as meeting_data
 from .words import school_year
 
@@ -57,7 +57,8 @@ class Focus:
 
     @property
     def dimension(self) -> str:
-        return GROUPS[self.group].dimension
+        """The group's dimension, or "first × second" for an intersection (``groups.dimension_key``)."""
+        return dimension_key(self.group)
 
 
 def slide(kind: str, data: meeting_data.Data, focus: Focus, gaps: pd.DataFrame):

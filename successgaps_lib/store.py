@@ -658,6 +658,15 @@ class Store:
                 self._con.execute("COMMIT")
         return out
 
+    def column_types(self) -> dict[str, dict[str, str]]:
+        """{table: {column: SQLite type ('TEXT', 'INTEGER', 'REAL')}}, in column order."""
+        return {table: dict(columns) for table, columns in self._columns.items()}
+
+    def import_tables(self, tables: Mapping[str, list[dict]], *, source: str = "tables") -> None:
+        """Load rows as ``snapshot`` returns them into this empty store (history included, none
+        added; checked like an import)."""
+        self._load(source, {t: list(tables.get(t, [])) for t in TABLES}, False, parse=False)
+
     def revision(self) -> int:
         """A number that grows with every change (the newest history entry; 0 when none).
 

@@ -55,7 +55,7 @@ _COMPARISON_TEXT = {
     "state": "the state", "the state": "the state", "the state rate": "the state", "state rate": "the state",
 }
 
-_TOP_KEYS = ("district", "school", "data", "target_gap", "min_group_size", "team", "meetings")
+_TOP_KEYS = ("district", "school", "data", "target_gap", "min_group_size", "team", "meetings", "timezone")
 
 
 # --- The records ----------------------------------------------------------------------------
@@ -164,7 +164,24 @@ class Workbook:
     team: tuple[Member, ...] = ()
     meetings: tuple[MeetingPlan, ...] = ()
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    #: IANA name of the zone the meeting times are in ("America/Chicago"); "" = this machine's.
+    timezone: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def moment(self, when: dt.datetime) -> dt.datetime:
+        """A local clock time of this workbook (a meeting's start or end) as an aware datetime.
+
+        >>> wb = Workbook(Path("."), "X", None, timezone="America/Chicago")
+        >>> wb.moment(dt.datetime(2025, 12, 9, 18, 0)).isoformat()
+        '2025-12-09T18:00:00-06:00'
+        """
+        if when.tzinfo is not None:
+            return when
+        if not self.timezone:
+            return when.astimezone()  # the machine's local zone
+        from zoneinfo import ZoneInfo
+
+        return when.replace(tzinfo=ZoneInfo(self.timezone))
 
     @property
     def name(self) -> str:
@@ -339,7 +356,21 @@ def from_mapping(data: Any, directory: str | os.PathLike, *, source: str = WORKB
                    f"meeting {after.number} on {after.date} starts before meeting {before.number} ends",
                    "meetings in the order of their numbers")
     return Workbook(directory=directory.resolve(), district=district, school=school, data=files,
-                    target=target, team=team, meetings=meetings, min_group_size=min_size, raw=data)
+                    target=target, team=team, meetings=meetings, min_group_size=min_size,
+                    timezone=_timezone(c, data.get("timezone")), raw=data)
+
+
+def _timezone(c: _Checker, value) -> str:
+    """An IANA time zone name ('' for the machine's own zone)."""
+    name = c.text(value, "timezone")
+    if name:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            c.fail("timezone", f"{name!r} is not a time zone", 'a name such as "America/Chicago" or "Europe/Madrid"')
+    return name
 
 
 def _target(c: _Checker, t: dict) -> TargetGap:
@@ -572,6 +603,7 @@ target_gap:
   school: ""                     # a school name to work on one school; empty for the district
 
 min_group_size: {int(min_group_size)}              # counts on fewer children never reach a handout
+timezone: ""                   # the zone of the meeting times, e.g. "America/Chicago" (empty: this computer's)
 
 # The team: every required role should be filled. Roles:
 {roles}

@@ -22,3 +22,14 @@ def copy_demo_workbook(base: Path, *, work: bool = True, edit=None) -> Path:
         shutil.copy(DEMO / "workbook" / "team_work.json", folder / "team_work.json")
     (base / "students.csv").symlink_to(DEMO / "students.csv")
     return folder
+
+
+def clock_during_meeting(folder: Path, number: int):
+    """A store clock in the middle of meeting ``number`` of the workbook in ``folder``: work entered
+    by it is part of that meeting's handout (handouts show the work as it stood when the meeting ended)."""
+    from successgaps_lib import workbook as wbk
+
+    book = wbk.load(folder, check_files=False)
+    meeting = book.meeting(number)
+    moment = book.moment(meeting.start + (meeting.end - meeting.start) / 2)
+    return lambda: moment

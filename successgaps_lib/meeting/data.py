@@ -26,7 +26,7 @@ import pandas as pd
 
 from .. import metrics, privacy, screen
 from ..errors import ConfigError
-from ..groups import ALL_STUDENTS, GROUPS, OUTCOMES
+from ..groups import ALL_STUDENTS, GROUPS, OUTCOMES, dimensions_of, excluded, is_intersection
 from ..table import KEY
 from ..workbook import Workbook
 
@@ -152,12 +152,14 @@ def comparison_options(comparison: str) -> dict:
 
     >>> comparison_options("all other children"), comparison_options("White")
     ({'comparison': 'all_other'}, {'comparison': 'group', 'reference': 'White'})
+    >>> comparison_options("White × Students with disabilities")["reference"]
+    'White × Students with disabilities'
     """
     if comparison == "all other children":
         return {"comparison": "all_other"}
     if comparison == "all children":
         return {"comparison": "all"}
-    if comparison in GROUPS:
+    if dimensions_of(comparison):  # a group, or an intersection "A × B"
         return {"comparison": "group", "reference": comparison}
     raise ConfigError(f"comparison {comparison!r}: meetings can compare with all other children, all children "
                       "or a named group; a comparison with the state needs the state's counts, which the "
@@ -170,12 +172,12 @@ def related_outcomes(outcome: str, group: str, available: Iterable[str]) -> list
 
     >>> related_outcomes("graduation", "Students with disabilities", ["graduation", "dropout", "chronic_absence"])
     ['graduation', 'dropout', 'chronic_absence']
+    >>> related_outcomes("identification", "Asian × Students with disabilities", ["identification", "expulsion"])
+    []
     """
     available = set(available)
-    dimension = GROUPS[group].dimension if group in GROUPS else ""
     wanted = [outcome, *OUTCOMES[outcome].related, *ALWAYS_RELATED]
-    return [o for o in dict.fromkeys(wanted)
-            if o in available and o in OUTCOMES and dimension not in OUTCOMES[o].excluded_dimensions]
+    return [o for o in dict.fromkeys(wanted) if o in available and o in OUTCOMES and not excluded(group, o)]
 
 
 # --- Measuring -------------------------------------------------------------------------------------
@@ -195,7 +197,7 @@ def measure(data: Data, *, group: str, outcomes: Sequence[str], comparison: str,
 def _measure(data: Data, group: str, outcomes: tuple[str, ...], comparison: str, min_size: int,
              audience: bool) -> pd.DataFrame:
     options = comparison_options(comparison)
-    counts = data.counts
+    counts = counts_for(data, group, options.get("reference"))
     needed = {ALL_STUDENTS, group, options.get("reference", ALL_STUDENTS)}
     subset = counts[counts["group"].isin(needed) & counts["outcome"].isin(outcomes)]
     if not (subset["group"] == group).any():
@@ -203,6 +205,19 @@ def _measure(data: Data, group: str, outcomes: tuple[str, ...], comparison: str,
                           "or the target gap in workbook.yml")
     gaps = metrics.compare(subset, groups=[group], statements=False, **options)
     return with_statements(privacy.protect(gaps, min_size=min_size, audience=audience, counts=counts), min_size)
+
+
+def counts_for(data: Data, *labels: str | None) -> pd.DataFrame:
+    """The counts that hold these groups: the workbook's, with the intersections' rows added when one
+    of them is an intersection (``intersection_counts``; both must then cross the same two dimensions).
+    """
+    crossed = {dimensions_of(label) for label in labels if label and is_intersection(label)}
+    if not crossed:
+        return data.counts
+    if len(crossed) > 1:
+        raise ConfigError(f"{' and '.join(str(label) for label in labels if label)} cross different dimensions: "
+                          "compare an intersection with one of the same two dimensions, or with a single group")
+    return intersection_counts(data, *crossed.pop())
 
 
 def with_statements(gaps: pd.DataFrame, min_size: int) -> pd.DataFrame:
@@ -225,11 +240,14 @@ def _hidden(gaps: pd.DataFrame) -> np.ndarray:
 
 
 def composition(data: Data, *, group: str, outcome: str, min_size: int, audience: bool = True) -> pd.DataFrame:
-    """The protected composition table of the group's dimension on one outcome."""
+    """The protected composition table of the group's dimension (or its intersection's) on one outcome."""
     def compute():
-        dimension = GROUPS[group].dimension
-        members = [g.label for g in GROUPS.values() if g.dimension == dimension]
-        counts = data.counts
+        dimensions = dimensions_of(group)
+        counts = counts_for(data, group)
+        if len(dimensions) == 2:
+            members = [g for g in pd.unique(counts["group"]) if _crosses(g, *dimensions)]
+        else:
+            members = [g.label for g in GROUPS.values() if g.dimension == dimensions[0]]
         subset = counts[(counts["outcome"] == outcome) & counts["group"].isin([ALL_STUDENTS, *members])]
         table = metrics.composition(subset)
         return privacy.protect(table, min_size=min_size, audience=audience, counts=counts)
