@@ -38,7 +38,7 @@ import pandas as pd
 
 from . import groups as vocab
 from .errors import ConfigError, InputError
-from .mapping import Mapping, apply_mapping, parse_mapping, read_mapping
+from .mapping import Mapping, apply_mapping, parse_mapping, read_mapping, resolve_columns
 from .parse import (
     NAN,
     parse_count,
@@ -89,6 +89,7 @@ COUNT_TABLE = parse_mapping({"columns": {
     "outcome": ["outcome", "indicator", "measure"],
     "numerator": ["numerator", "num"],
     "denominator": ["denominator", "den", "denom"],
+    "rate": ["rate"],
     "numerator_low": ["numerator_low"],
     "numerator_high": ["numerator_high"],
 }}, source="count table columns")
@@ -187,6 +188,7 @@ def load(path, *, mapping=None, sheet=None, district: str | None = None, set_asi
     else:
         counts, found = _counts(raw, rules, file, district)
     found.problems[:0] = read_problems
+    found.problems.sort(key=lambda p: p.row or 0)  # in file order, as a person reads down the file
     if found.problems and not set_aside:
         raise FileProblems(source, found.problems)
     used, unused = _columns(raw, found.long, rules)
@@ -366,8 +368,8 @@ def _names_column(found: _Found, name: str, default: str | None) -> pd.Series:
 
 def _counts(raw: pd.DataFrame, mapping: Mapping, file, district) -> tuple[pd.DataFrame, _Found]:
     required = ["year", "group", "outcome", "denominator"]
-    if "rate" not in mapping.columns and "rate" not in mapping.wide:
-        required.append("numerator")
+    if "rate" not in mapping.wide and "rate" not in resolve_columns(raw, mapping, file):
+        required.append("numerator")  # a published file may give rates instead of counts
     long = apply_mapping(raw, mapping, file, required=required)
     long = _apply_values(long, mapping)
     if long.empty:
@@ -398,7 +400,7 @@ def _counts(raw: pd.DataFrame, mapping: Mapping, file, district) -> tuple[pd.Dat
     value, low, high = (numerator[k].to_numpy(dtype=np.float64) for k in ("value", "low", "high"))
     at_most = np.array([f"at most the denominator ({d:g})" for d in den], dtype=object)
     found.add(value > den, "numerator", "numerator above denominator", at_most, kind="numerator above denominator")
-    found.add(low > den, "numerator", "the range is above the denominator", at_most,
+    found.add(np.isnan(value) & (low > den), "numerator", "the range is above the denominator", at_most,
               kind="numerator above denominator")
     known = ~np.isnan(den)
     low = np.where(np.isnan(low) & known, 0.0, low)  # a suppressed count lies between 0 and the denominator
