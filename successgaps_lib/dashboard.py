@@ -387,6 +387,12 @@ class LiveUpdates:
             self.task.cancel()
 
 
+def set_aside_note(wb: workbooks.Workbook) -> list[widgets.Widget]:
+    """The sentence a page built from data with rows set aside carries (none otherwise)."""
+    note = meeting_data.load_data(wb).set_aside_note if wb.data else ""
+    return [widgets.HTML(f'<p class="sg-note">{html.escape(note)}</p>')] if note else []
+
+
 class Dashboard(widgets.VBox):
     """The whole page of one meeting."""
 
@@ -411,7 +417,7 @@ class Dashboard(widgets.VBox):
         self.live = LiveUpdates(store, self.views, self.status) if live else None
         self.polling = self.live.start() if self.live else False
         self.add_class("sg-dashboard")
-        self.children = [header(wb, number), navigation(wb, number, href), self.tabs, footer]
+        self.children = [header(wb, number), *set_aside_note(wb), navigation(wb, number, href), self.tabs, footer]
 
     def close(self) -> None:
         if self.live is not None:

@@ -24,20 +24,26 @@ class InputError(SuccessGapsError, ValueError):
         super().__init__(self._line())
 
     def _line(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column {self.column!r}")
-        text = ", ".join(where) + ": "
-        if self.value is not None:
-            value = str(self.value)
-            value = value if len(value) <= 60 else value[:57] + "..."
-            text += f"value {value!r}: "
-        text += self.problem
-        if self.expected:
-            text += f"; expected {self.expected}"
-        return " ".join(text.split())  # always one line
+        return one_line(self.file, self.problem, row=self.row, column=self.column, value=self.value,
+                        expected=self.expected)
+
+
+def one_line(file, problem, *, row=None, column=None, value=None, expected=None) -> str:
+    """The one line every problem of a file is written as: file, row, column, value, what was expected."""
+    where = [str(file)]
+    if row is not None:
+        where.append(f"row {row}")
+    if column is not None:
+        where.append(f"column {column!r}")
+    text = ", ".join(where) + ": "
+    if value is not None:
+        value = str(value)
+        value = value if len(value) <= 60 else value[:57] + "..."
+        text += f"value {value!r}: "
+    text += problem
+    if expected:
+        text += f"; expected {expected}"
+    return " ".join(text.split())  # always one line
 
 
 class ConfigError(SuccessGapsError, ValueError):

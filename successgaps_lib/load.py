@@ -38,17 +38,18 @@ import pandas as pd
 
 from . import groups as vocab
 from .errors import ConfigError, InputError
-from .mapping import Mapping, apply_mapping, parse_mapping, read_mapping
+from .mapping import Mapping, apply_mapping, parse_mapping, read_mapping, resolve_columns
 from .parse import (
     NAN,
     parse_count,
+    parse_each,
     parse_flag,
     parse_outcome,
     parse_rate,
-    parse_unique,
     parse_year,
     round_half_up,
 )
+from .problems import FileProblems, Problem
 from .read import fold, read_table, text_frame
 from .table import KEY, STUDENT_ATTRIBUTES, STUDENT_OUTCOMES, as_counts
 
@@ -88,6 +89,7 @@ COUNT_TABLE = parse_mapping({"columns": {
     "outcome": ["outcome", "indicator", "measure"],
     "numerator": ["numerator", "num"],
     "denominator": ["denominator", "den", "denom"],
+    "rate": ["rate"],
     "numerator_low": ["numerator_low"],
     "numerator_high": ["numerator_high"],
 }}, source="count table columns")
@@ -104,6 +106,12 @@ class Dataset:
     kind: str  # "students", "counts" or "mapped"
     students: pd.DataFrame | None  # canonical student records (student files only)
     counts: pd.DataFrame  # canonical counts table
+    problems: tuple[Problem, ...] = ()  # every problem found (set aside: only when load(set_aside=True))
+    rows: int = 0  # rows (values, for a wide file) read from the file, before anything was set aside
+    set_aside: int = 0  # of those, how many were set aside for a problem
+    columns_used: tuple[str, ...] = ()  # the file's columns the data came from
+    columns_unused: tuple[str, ...] = ()  # the file's columns nothing came from (skip_columns excepted)
+    notes: tuple[str, ...] = ()  # worth knowing, not wrong: a group or outcome missing in some years
 
 
 # --- Entry points ---------------------------------------------------------------------------
@@ -155,27 +163,77 @@ def _kind(raw: pd.DataFrame) -> str:
                      "outcome, numerator, denominator (counts), or a column mapping (see docs/mapping.md)")
 
 
-def load(path, *, mapping=None, sheet=None, district: str | None = None) -> Dataset:
+def load(path, *, mapping=None, sheet=None, district: str | None = None, set_aside: bool = False) -> Dataset:
     """Read, recognise and validate one file; see the module docstring.
 
     ``mapping``: a path to a mapping YAML, a dict, or a ``Mapping`` (default: the file's
     ``<stem>.mapping.yml`` if there is one). ``sheet``: the Excel sheet (default: the first
     with the expected columns). ``district``: the district name when the file has no district
     column (default ``DEFAULT_DISTRICT``).
+
+    Every problem of the file is found, not only the first. By default a file with any
+    problem is refused (``problems.FileProblems``: its first problem, how many more, and the
+    ``check`` command that lists them). With ``set_aside=True`` the rows involved are set
+    aside and the rest is loaded; ``Dataset.problems`` lists what was set aside and why.
     """
     chosen = _mapping(path, mapping)
     raw = _read(path, chosen, sheet)
     file = raw.attrs.get("file", str(path))
+    read_problems = list(raw.attrs.pop("problems", ()))
     kind = chosen.kind if chosen else _kind(raw)
     rules = chosen or (STUDENT_RECORDS if kind == "students" else COUNT_TABLE)
     source = "(data frame)" if isinstance(path, pd.DataFrame) else str(path)
     if kind == "students":
-        students = _students(raw, rules, file, district)
+        students, found = _students(raw, rules, file, district, guard=chosen is None)
+    else:
+        counts, found = _counts(raw, rules, file, district)
+    found.problems[:0] = read_problems
+    found.problems.sort(key=lambda p: p.row or 0)  # in file order, as a person reads down the file
+    if found.problems and not set_aside:
+        raise FileProblems(source, found.problems)
+    used, unused = _columns(raw, found.long, rules)
+    extra = {"problems": tuple(found.problems), "rows": len(found.long) + len(read_problems),
+             "set_aside": int(found.bad.sum()) + len(read_problems), "columns_used": used,
+             "columns_unused": unused}
+    if kind == "students":
         from .aggregate import count_students
 
-        return Dataset(source, "students", students, count_students(students, schools=True))
-    counts = _counts(raw, rules, file, district)
-    return Dataset(source, "mapped" if chosen else "counts", None, counts)
+        counts = count_students(students, schools=True)
+        return Dataset(source, "students", students, counts, notes=_gaps_in_years(counts), **extra)
+    return Dataset(source, "mapped" if chosen else "counts", None, counts, notes=_gaps_in_years(counts), **extra)
+
+
+def _columns(raw: pd.DataFrame, long: pd.DataFrame, rules: Mapping) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The file's columns the data came from, and the others (``skip_columns`` are ignored on purpose)."""
+    sources = set()
+    for column in long.columns:
+        if column.startswith("_col_"):
+            sources.update(v for v in pd.unique(long[column]) if isinstance(v, str) and v)
+    used = tuple(c for c in raw.columns if c in sources)
+    unused = tuple(c for c in raw.columns if c not in sources and fold(c) not in rules.skip_columns)
+    return used, unused
+
+
+def _gaps_in_years(counts: pd.DataFrame) -> tuple[str, ...]:
+    """A group or outcome the file has in some years and not in others (district rows)."""
+    district = counts[counts["school"] == ""] if "school" in counts else counts
+    years = sorted(pd.unique(district["year"]))
+    if len(years) < 2:
+        return ()
+    notes = []
+    for field in ("outcome", "group"):
+        present = district.groupby(field, sort=True)["year"].agg(lambda y: set(y.tolist()))
+        for name, seen in present.items():
+            missing = [y for y in years if y not in seen]
+            if missing:
+                notes.append(f"{field} {name!r} is in {_year_list(sorted(seen))} but not in {_year_list(missing)}")
+    return tuple(notes)
+
+
+def _year_list(years) -> str:
+    from .words import school_year
+
+    return ", ".join(school_year(int(y)) for y in years)
 
 
 def load_students(path_or_frame, *, mapping=None, sheet=None, district: str | None = None) -> pd.DataFrame:
@@ -187,7 +245,12 @@ def load_students(path_or_frame, *, mapping=None, sheet=None, district: str | No
     if kind != "students":
         raise InputError(file, "this table holds counts, not student records",
                          expected="one row per child per year, with a student_id column")
-    return _students(raw, chosen or STUDENT_RECORDS, file, district)
+    read_problems = list(raw.attrs.pop("problems", ()))
+    students, found = _students(raw, chosen or STUDENT_RECORDS, file, district, guard=chosen is None)
+    problems = read_problems + found.problems
+    if problems:
+        raise FileProblems(file, problems)
+    return students
 
 
 def load_counts(path, *, mapping=None, sheet=None, district: str | None = None) -> pd.DataFrame:
@@ -197,21 +260,62 @@ def load_counts(path, *, mapping=None, sheet=None, district: str | None = None) 
 
 # --- Shared helpers -------------------------------------------------------------------------
 
-_CELL = object()  # _error shows the cell's own text unless told otherwise
+_CELL = object()  # a problem shows the cell's own text unless told otherwise
 
 
-def _error(file, long: pd.DataFrame, label, field: str, problem: str, expected: str | None = None,
-           value=_CELL) -> InputError:
-    column = long.at[label, f"_col_{field}"] if f"_col_{field}" in long else None
-    column = column if isinstance(column, str) and column else f"{field} (set in the mapping)"
-    shown = long.at[label, field] if value is _CELL else value
-    return InputError(file, problem, row=int(long.at[label, "row"]), column=column, value=shown, expected=expected)
+class _Found:
+    """The problems of one table of long rows (``mapping.apply_mapping``), row by row.
+
+    Each check hands ``add`` a mask of every row it finds wrong, so a file's problems are
+    found in one pass each, vectorised; the rows it marks are unsound (``bad``) and later
+    checks skip them. ``at`` maps a check that ran on the sound rows only back to ``long``.
+    """
+
+    def __init__(self, file, long: pd.DataFrame):
+        self.file, self.long = file, long
+        self.problems: list[Problem] = []
+        self.bad = np.zeros(len(long), dtype=bool)
+        self._rows = long["row"].to_numpy() if "row" in long else np.arange(1, len(long) + 1)
+
+    def add(self, mask, field: str, problem, expected=None, *, value=_CELL, kind: str = "",
+            at: np.ndarray | None = None, set_aside: bool = True) -> None:
+        """Record ``problem`` for every row of ``mask`` (a text, or one text per row of ``mask``)."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        picked = np.flatnonzero(mask)
+        where = picked if at is None else np.asarray(at)[picked]
+        key = f"_col_{field}"
+        columns = self.long[key].to_numpy()[where] if key in self.long else [None] * len(where)
+        if value is _CELL:
+            values = self.long[field].to_numpy()[where] if field in self.long else [None] * len(where)
+        elif np.ndim(value):
+            values = np.asarray(value, dtype=object)[picked]
+        else:
+            values = [value] * len(where)
+        texts = np.asarray(problem, dtype=object)[picked] if np.ndim(problem) else [problem] * len(where)
+        wanted = np.asarray(expected, dtype=object)[picked] if np.ndim(expected) else [expected] * len(where)
+        for i, column, shown, text, expected in zip(where, columns, values, texts, wanted, strict=True):
+            column = column if isinstance(column, str) and column else f"{field} (set in the mapping)"
+            self.problems.append(Problem(self.file, text, row=int(self._rows[i]), column=column,
+                                         value=None if shown is None else str(shown), expected=expected,
+                                         kind=kind or text, set_aside=set_aside))
+        if set_aside:
+            self.bad[where] = True
+
+    def parsed(self, name: str, parse, problem: str | None, expected: str, *, default=None, kind: str = ""):
+        """``parse`` applied to each distinct text of column ``name``; a failure is a problem of each row."""
+        text = _text(self.long, name)
+        results, failures = parse_each(text, parse, default=default)
+        if failures:
+            bad = text.isin(list(failures)).to_numpy()
+            messages = problem if problem else text.map(failures).to_numpy(dtype=object)
+            self.add(bad, name, messages, expected, kind=kind or problem or f"bad {name.replace('_', ' ')}")
+        return text.map(results)
 
 
-def _first(mask) -> object | None:
-    """Label of the first True in a boolean Series, or None."""
-    mask = np.asarray(mask, dtype=bool)
-    return int(np.argmax(mask)) if mask.any() else None
+def _text(long: pd.DataFrame, name: str) -> pd.Series:
+    return long[name].astype("str").str.strip()
 
 
 def _apply_values(long: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
@@ -236,93 +340,90 @@ def _apply_values(long: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
     return long[~drop].reset_index(drop=True) if drop.any() else long
 
 
-def _text(long: pd.DataFrame, name: str) -> pd.Series:
-    return long[name].astype("str").str.strip()
+def _years(found: _Found, mapping: Mapping) -> np.ndarray:
+    def parse(value):
+        try:
+            return parse_year(value, single=mapping.year_is)
+        except ValueError as error:
+            raise ValueError("not a school year" if str(error) == "not a school year"
+                             else f"not a school year ({error})") from None
+
+    years = found.parsed("year", parse, None, "a year such as 2024 or 2023-24 (named by the year it ends in)",
+                         default=-1, kind="not a school year")
+    return years.to_numpy(dtype=np.int64)
 
 
-def _years(long: pd.DataFrame, mapping: Mapping, file) -> np.ndarray:
-    text = _text(long, "year")
-    parsed, bad = parse_unique(text, lambda v: parse_year(v, single=mapping.year_is))
-    if bad:
-        problem = "not a school year" if bad[2] == "not a school year" else f"not a school year ({bad[2]})"
-        raise _error(file, long, bad[0], "year", problem,
-                     "a year such as 2024 or 2023-24 (named by the year it ends in)")
-    return text.map(parsed).to_numpy(dtype=np.int64)
-
-
-def _names_column(long: pd.DataFrame, name: str, file, default: str | None) -> pd.Series:
-    """District or school names: stripped; blank is an error for districts."""
+def _names_column(found: _Found, name: str, default: str | None) -> pd.Series:
+    """District or school names: stripped; blank is a problem for districts."""
+    long = found.long
     if name not in long:
         return pd.Series(default, index=long.index, dtype="str")
     text = _text(long, name)
     if default is not None:
-        label = _first(text == "")
-        if label is not None:
-            raise _error(file, long, label, name, f"blank {name} name", f"the {name}'s name on every row")
+        found.add((text == "").to_numpy(), name, f"blank {name} name", f"the {name}'s name on every row")
     return text
 
 
 # --- Counts ---------------------------------------------------------------------------------
 
-def _counts(raw: pd.DataFrame, mapping: Mapping, file, district) -> pd.DataFrame:
+def _counts(raw: pd.DataFrame, mapping: Mapping, file, district) -> tuple[pd.DataFrame, _Found]:
     required = ["year", "group", "outcome", "denominator"]
-    if "rate" not in mapping.columns and "rate" not in mapping.wide:
-        required.append("numerator")
+    if "rate" not in mapping.wide and "rate" not in resolve_columns(raw, mapping, file):
+        required.append("numerator")  # a published file may give rates instead of counts
     long = apply_mapping(raw, mapping, file, required=required)
     long = _apply_values(long, mapping)
     if long.empty:
         raise InputError(file, "no rows left after the mapping's values dropped some",
                          expected="at least one row of counts")
+    found = _Found(file, long)
     out = pd.DataFrame({
-        "year": _years(long, mapping, file),
-        "district": _names_column(long, "district", file, district or DEFAULT_DISTRICT),
+        "year": _years(found, mapping),
+        "district": _names_column(found, "district", district or DEFAULT_DISTRICT),
         "school": _text(long, "school") if "school" in long else "",
-        "group": _vocabulary(long, "group", vocab.canonical_group, file,
+        "group": _vocabulary(found, "group", vocab.canonical_group,
                              "a group such as ALL, MB, LEP, WDIS or 'English learners' (EDFacts code or name)"),
-        "outcome": _vocabulary(long, "outcome", vocab.canonical_outcome, file,
+        "outcome": _vocabulary(found, "outcome", vocab.canonical_outcome,
                                "an outcome such as GRAD, DROP, RLA, MTH, OSS or 'graduation'"),
     })
-    denominator = _count_values(long, "denominator", mapping, file)
+    denominator = _count_values(found, "denominator", mapping)
     if "numerator" in long:
-        numerator = _count_values(long, "numerator", mapping, file)
+        numerator = _count_values(found, "numerator", mapping)
     else:
         numerator = pd.DataFrame({k: np.full(len(long), NAN) for k in ("value", "low", "high")})
     for bound, column in (("low", "numerator_low"), ("high", "numerator_high")):
         if column in long:
-            given = _count_values(long, column, mapping, file)["value"].to_numpy()
+            given = _count_values(found, column, mapping)["value"].to_numpy()
             numerator[bound] = np.where(np.isnan(numerator["value"]) & ~np.isnan(given), given, numerator[bound])
     den = denominator["value"].to_numpy()
     if "rate" in long:
-        numerator = _from_rates(long, numerator, den, mapping, file)
+        numerator = _from_rates(found, numerator, den, mapping)
     value, low, high = (numerator[k].to_numpy(dtype=np.float64) for k in ("value", "low", "high"))
-    above = _first(value > den)
-    if above is not None:
-        raise _error(file, long, above, "numerator", "numerator above denominator",
-                     f"at most the denominator ({den[above]:g})")
-    above = _first(low > den)
-    if above is not None:
-        raise _error(file, long, above, "numerator", "the range is above the denominator",
-                     f"at most the denominator ({den[above]:g})")
+    at_most = np.array([f"at most the denominator ({d:g})" for d in den], dtype=object)
+    found.add(value > den, "numerator", "numerator above denominator", at_most, kind="numerator above denominator")
+    found.add(np.isnan(value) & (low > den), "numerator", "the range is above the denominator", at_most,
+              kind="numerator above denominator")
     known = ~np.isnan(den)
     low = np.where(np.isnan(low) & known, 0.0, low)  # a suppressed count lies between 0 and the denominator
     high = np.where(known & (np.isnan(high) | (high > den)), den, high)
     out["numerator"], out["denominator"] = value, den
     out["numerator_low"], out["numerator_high"] = low, high
-    _check_duplicates(out, long, file)
-    _check_all_students(out, long, file)
-    _check_subtotals(out, long, file)
-    return as_counts(out)
+    for check in (_check_duplicates, _check_all_students, _check_subtotals):
+        at = np.flatnonzero(~found.bad)
+        check(out.iloc[at].reset_index(drop=True), found, at)
+    return as_counts(out[~found.bad].reset_index(drop=True)), found
 
 
-def _vocabulary(long: pd.DataFrame, name: str, lookup, file, expected: str) -> pd.Series:
+def _vocabulary(found: _Found, name: str, lookup, expected: str) -> pd.Series:
+    long = found.long
     if name not in long:
-        raise InputError(file, f"no {name} column", expected=f"a {name} column or constant")
+        raise InputError(found.file, f"no {name} column", expected=f"a {name} column or constant")
     text = _text(long, name)
-    label = _first(text == "")
-    if label is not None:
-        raise _error(file, long, label, name, f"blank {name}", expected)
+    blank = (text == "").to_numpy()
+    found.add(blank, name, f"blank {name}", expected)
 
     def find(value):
+        if value == "":
+            return ""
         try:
             if name == "group" and INTERSECTION in value:  # "Black or African American × Students with..."
                 return INTERSECTION.join(lookup(part) for part in value.split(INTERSECTION))
@@ -330,15 +431,15 @@ def _vocabulary(long: pd.DataFrame, name: str, lookup, file, expected: str) -> p
         except KeyError:
             raise ValueError(f"unknown {name}") from None
 
-    parsed, bad = parse_unique(text, find)
-    if bad:
-        raise _error(file, long, bad[0], name, bad[2], expected + "; or map it under values: in a mapping")
-    return text.map(parsed).astype("str")
+    return found.parsed(name, find, None, expected + "; or map it under values: in a mapping",
+                        default="", kind=f"unknown {name}").astype("str")
 
 
-def _count_values(long: pd.DataFrame, name: str, mapping: Mapping, file) -> pd.DataFrame:
+def _count_values(found: _Found, name: str, mapping: Mapping) -> pd.DataFrame:
     """Parse a count column into value/low/high, checking sign and wholeness."""
-    text = long[name].astype("str") if name in long else pd.Series("", index=long.index, dtype="str")
+    long = found.long
+    if name not in long:
+        long[name] = ""
     extra = mapping.suppressed
 
     def parse(cell):
@@ -346,97 +447,150 @@ def _count_values(long: pd.DataFrame, name: str, mapping: Mapping, file) -> pd.D
             return NAN, NAN, NAN
         return parse_count(cell)
 
-    parsed, bad = parse_unique(text, parse)
-    if bad:
-        raise _error(file, long, bad[0], name, f"not a count: {bad[2]}",
-                     "a whole number, a range such as 10-14 or LT10, or a suppression marker such as * or PS")
-    frame = pd.DataFrame(text.map(parsed).tolist(), columns=["value", "low", "high"], index=long.index)
-    negative = _first((frame["value"] < 0) | (frame["low"] < 0))
-    if negative is not None:
-        raise _error(file, long, negative, name, f"negative {name.replace('_', ' ')}", "a count of 0 or more")
+    text = long[name].astype("str")
+    results, failures = parse_each(text, parse, default=(NAN, NAN, NAN))
+    if failures:
+        bad = text.isin(list(failures)).to_numpy()
+        found.add(bad, name, text.map(lambda v: f"not a count: {failures.get(v, '')}").to_numpy(dtype=object),
+                  "a whole number, a range such as 10-14 or LT10, or a suppression marker such as * or PS",
+                  kind="not a count")
+    frame = pd.DataFrame(text.map(results).tolist(), columns=["value", "low", "high"], index=long.index)
+    label = name.replace("_", " ")
+    found.add(((frame["value"] < 0) | (frame["low"] < 0)).to_numpy(), name, f"negative {label}",
+              "a count of 0 or more", kind="negative count")
     numbers = frame.to_numpy()
-    fractional = _first((np.isfinite(numbers) & (numbers != np.floor(numbers))).any(axis=1))
-    if fractional is not None:
-        raise _error(file, long, fractional, name, f"fractional {name.replace('_', ' ')}",
-                     "a whole number of children")
+    fractional = (np.isfinite(numbers) & (numbers != np.floor(numbers))).any(axis=1)
+    found.add(fractional, name, f"fractional {label}", "a whole number of children", kind="fractional count")
     return frame
 
 
-def _from_rates(long: pd.DataFrame, numerator: pd.DataFrame, den: np.ndarray, mapping: Mapping, file):
-    """Bounds on unknown numerators from published rates (rounded half-up) and denominators."""
-    rate_text = long["rate"].astype("str").str.strip()
-    need = np.isnan(numerator["value"].to_numpy()) & np.isnan(numerator["low"].to_numpy())
-    need &= (rate_text != "").to_numpy()
-    if not need.any():
-        return numerator
-    cache: dict[tuple[str, float], tuple] = {}
-    out = numerator.copy()
-    for i in np.flatnonzero(need):
+def _from_rates(found: _Found, numerator: pd.DataFrame, den: np.ndarray, mapping: Mapping):
+    """Bounds on unknown numerators from published rates (rounded half-up) and denominators.
+
+    Where the file gives both a count and its rate, the two must agree: a rate that no count
+    near the given one produces is a problem of that row.
+    """
+    rate_text = _text(found.long, "rate")
+    given = (rate_text != "").to_numpy() & ~found.bad
+    known = ~np.isnan(numerator["value"].to_numpy())
+    need = given & ~known & np.isnan(numerator["low"].to_numpy())
+    check = given & known & ~np.isnan(den)
+    unit = "%" if mapping.rate_scale == 100 else " (a fraction)"
+    cache: dict[tuple[str, float], tuple | str] = {}
+
+    def bounds(i):
         key = (rate_text.iat[i], den[i])
         if key not in cache:
             try:
                 cache[key] = parse_rate(key[0]).numerator_bounds(key[1], mapping.rate_scale)
             except ValueError as error:
-                unit = "%" if mapping.rate_scale == 100 else " (a fraction)"
-                raise _error(file, long, i, "rate", f"impossible rate: {error}",
-                             f"a rate in 0-100{unit} that some count out of the denominator gives") from None
-        out.iloc[i, :] = cache[key]
+                cache[key] = str(error)
+        return cache[key]
+
+    out = numerator.copy()
+    impossible = np.zeros(len(den), dtype=bool)
+    messages = np.empty(len(den), dtype=object)
+    for i in np.flatnonzero(need):
+        result = bounds(i)
+        if isinstance(result, str):
+            impossible[i], messages[i] = True, f"impossible rate: {result}"
+        else:
+            out.iloc[i, :] = result
+    found.add(impossible, "rate", messages,
+              f"a rate in 0-100{unit} that some count out of the denominator gives", kind="impossible rate")
+    disagree = np.zeros(len(den), dtype=bool)
+    for i in np.flatnonzero(check):
+        result = bounds(i)
+        value = numerator["value"].iat[i]
+        disagree[i] = isinstance(result, str) or not (result[1] <= value <= result[2])
+    if disagree.any():
+        counts = numerator["value"].to_numpy()
+        found.add(disagree, "rate", np.array([f"the rate does not match the count ({c:g} of {d:g})"
+                                              for c, d in zip(counts, den, strict=True)], dtype=object),
+                  "the rate the numerator and denominator give, as published", kind="rate and count disagree")
     return out
 
 
-def _check_duplicates(out: pd.DataFrame, long: pd.DataFrame, file) -> None:
+def _row_lists(out: pd.DataFrame, found: _Found, at: np.ndarray, keys: list[str]) -> np.ndarray:
+    """For each row, how often its ``keys`` appear and on which file rows: ``twice (rows 2, 40)``."""
+    rows = pd.Series(found._rows[at], index=out.index).astype("str")
+    grouped = rows.groupby([out[k] for k in keys], sort=False)
+    times = grouped.transform("size").map(lambda n: "twice" if n == 2 else f"{n} times")
+    return (times + " (rows " + grouped.transform(", ".join) + ")").to_numpy(dtype=object)
+
+
+def _check_duplicates(out: pd.DataFrame, found: _Found, at: np.ndarray) -> None:
+    """Two rows for the same figure: an exact copy is kept once, conflicting copies are all set aside."""
     duplicated = out.duplicated(KEY, keep=False).to_numpy()
     if not duplicated.any():
         return
-    later = out.duplicated(KEY, keep="first").to_numpy()
-    second = int(np.argmax(later))
-    same = out.iloc[np.flatnonzero(duplicated)]
-    first = same.index[(same[KEY] == out.loc[second, KEY]).all(axis=1).to_numpy()][0]
-    where = out.loc[second]
-    raise _error(file, long, second, "group",
-                 f"the same year, school, group and outcome appear twice (also on row {long.at[first, 'row']})",
-                 "one row per year, district, school, group and outcome",
-                 value=f"{where['year']} {where['school'] or '(district)'} {where['group']} {where['outcome']}")
+    figures = ["numerator", "denominator", "numerator_low", "numerator_high"]
+    versions = out[duplicated].drop_duplicates(KEY + figures)
+    conflicted = versions[versions.duplicated(KEY, keep=False)]
+    conflict = pd.MultiIndex.from_frame(out[KEY]).isin(pd.MultiIndex.from_frame(conflicted[KEY])) & duplicated
+    copy = out.duplicated(KEY + figures, keep="first").to_numpy() & ~conflict
+    rows = _row_lists(out, found, at, KEY)
+    where = (out["year"].astype("str") + " " + out["school"].where(out["school"] != "", "(district)")
+             + " " + out["group"] + " " + out["outcome"]).to_numpy(dtype=object)
+    expected = "one row per year, district, school, group and outcome"
+    found.add(conflict, "group", np.array([f"the same year, school, group and outcome appear {r} "
+                                           "with different figures" for r in rows], dtype=object),
+              expected, value=where, kind="conflicting duplicate", at=at)
+    found.add(copy, "group", np.array([f"the same year, school, group and outcome appear {r} with the same "
+                                      "figures: kept once" for r in rows], dtype=object),
+              expected, value=where, kind="exact copy kept once", at=at)
 
 
-def _check_all_students(out: pd.DataFrame, long: pd.DataFrame, file) -> None:
+def _check_all_students(out: pd.DataFrame, found: _Found, at: np.ndarray) -> None:
     units = ["year", "district", "school", "outcome"]
     has_all = out["group"].eq(vocab.ALL_STUDENTS).groupby([out[c] for c in units], sort=False).transform("any")
-    label = _first(~has_all.to_numpy(dtype=bool))
-    if label is not None:
-        row = out.loc[label]
-        where = f"school {row['school']!r}" if row["school"] else "the district"
-        raise _error(file, long, label, "group",
-                     f"no 'All students' row for {row['outcome']} in {where}, {row['year']}",
-                     "an All students (ALL) row for every year, school and outcome")
+    missing = ~has_all.to_numpy(dtype=bool)
+    if not missing.any():
+        return
+    texts = np.array([f"no 'All students' row for {o} in " + (f"school {s!r}" if s else "the district") + f", {y}"
+                      for o, s, y in zip(out["outcome"], out["school"], out["year"], strict=True)], dtype=object)
+    found.add(missing, "group", texts, "an All students (ALL) row for every year, school and outcome",
+              kind="no All students row", at=at)
 
 
-def _check_subtotals(out: pd.DataFrame, long: pd.DataFrame, file) -> None:
-    """Groups of one dimension exclude each other: together they cannot outnumber All students."""
+def _check_subtotals(out: pd.DataFrame, found: _Found, at: np.ndarray) -> None:
+    """Groups of one dimension exclude each other: together they cannot outnumber All students.
+
+    Only that dimension's rows of that year, school and outcome are unsound; All students and
+    the other dimensions stand.
+    """
     dimension = out["group"].map({label: g.dimension for label, g in vocab.GROUPS.items()})
     units = ["year", "district", "school", "outcome"]
     parts = out.assign(dimension=dimension).dropna(subset=["dimension"])
     if parts.empty:
         return
     sums = parts.groupby([*units, "dimension"], sort=False)[["denominator", "numerator_low"]].sum(min_count=1)
-    totals = out[out["group"] == vocab.ALL_STUDENTS].reset_index(names="label").set_index(units)
-    totals = totals[["label", "denominator", "numerator_high"]].add_suffix("_all")
+    totals = out[out["group"] == vocab.ALL_STUDENTS].drop_duplicates(units).set_index(units)
+    totals = totals[["denominator", "numerator_high"]].add_suffix("_all")
     joined = sums.reset_index().join(totals, on=units)
     over_den = joined["denominator"] > joined["denominator_all"]
     over_num = joined["numerator_low"] > joined["numerator_high_all"]
     bad = joined[over_den | over_num]
     if bad.empty:
         return
-    first = bad.loc[bad["label_all"].idxmin()]
-    dim = vocab.DIMENSIONS.get(first["dimension"], first["dimension"])
-    label = int(first["label_all"])
-    if first["denominator"] > first["denominator_all"]:
-        raise _error(file, long, label, "denominator",
-                     f"the {dim} groups add up to {first['denominator']:g} children, more than All students",
-                     "All students at least as large as the sum of groups that exclude each other")
-    raise _error(file, long, label, "numerator",
-                 f"the {dim} groups' numerators add up to at least {first['numerator_low']:g}, more than All students",
-                 "All students at least as large as the sum of groups that exclude each other")
+    keyed = pd.MultiIndex.from_frame(out.assign(dimension=dimension)[[*units, "dimension"]].astype("str"))
+    for rows_over, field, text in (
+            (bad[over_den[bad.index]], "denominator",
+             "the {dim} groups add up to {n:g} children, more than All students ({all:g})"),
+            (bad[~over_den[bad.index]], "numerator",
+             "the {dim} groups' numerators add up to at least {n:g}, more than All students ({all:g})")):
+        if rows_over.empty:
+            continue
+        hit = keyed.isin(pd.MultiIndex.from_frame(rows_over[[*units, "dimension"]].astype("str")))
+        lookup = {tuple(str(v) for v in r[[*units, "dimension"]]): r for _, r in rows_over.iterrows()}
+        texts = np.empty(len(out), dtype=object)
+        for i in np.flatnonzero(hit):
+            r = lookup[tuple(keyed[i])]
+            n, total = (r["denominator"], r["denominator_all"]) if field == "denominator" else (
+                r["numerator_low"], r["numerator_high_all"])
+            texts[i] = text.format(dim=vocab.DIMENSIONS.get(r["dimension"], r["dimension"]), n=n, all=total)
+        found.add(hit, field, texts, "All students at least as large as the sum of groups that exclude each other",
+                  kind="groups add up to more than All students", at=at)
 
 
 # --- Student records ------------------------------------------------------------------------
@@ -487,79 +641,87 @@ def _group_code(dimension: str):
     return find
 
 
-def _parsed(long, name, parse, file, problem, expected):
-    text = _text(long, name)
-    parsed, bad = parse_unique(text, parse)
-    if bad:
-        raise _error(file, long, bad[0], name, problem or bad[2], expected)
-    return text.map(parsed)
-
-
-def _students(raw: pd.DataFrame, mapping: Mapping, file, district) -> pd.DataFrame:
+def _students(raw: pd.DataFrame, mapping: Mapping, file, district, *, guard: bool = False
+              ) -> tuple[pd.DataFrame, _Found]:
     long = apply_mapping(raw, mapping, file, required=["student_id", "year", "school"])
     long = _apply_values(long, mapping)
+    found = _Found(file, long)
     out = {}
     ids = _text(long, "student_id")
-    blank = _first(ids == "")
-    if blank is not None:
-        raise _error(file, long, blank, "student_id", "blank student ID", "an ID on every row", value=None)
+    found.add((ids == "").to_numpy(), "student_id", "blank student ID", "an ID on every row", value=None)
     out["student_id"] = ids
-    out["year"] = _years(long, mapping, file)
-    out["district"] = _names_column(long, "district", file, district or DEFAULT_DISTRICT)
-    out["school"] = _names_column(long, "school", file, "")
+    out["year"] = _years(found, mapping)
+    out["district"] = _names_column(found, "district", district or DEFAULT_DISTRICT)
+    out["school"] = _names_column(found, "school", "")
     if "grade" in long:
-        out["grade"] = _parsed(long, "grade", parse_grade, file, "invalid grade",
-                               "PK, KG, 1-12 (or 01-12) or UG").astype("str")
+        out["grade"] = found.parsed("grade", parse_grade, "invalid grade", "PK, KG, 1-12 (or 01-12) or UG",
+                                    default="").astype("str")
     if "school_level" in long:
-        out["school_level"] = _parsed(long, "school_level", lambda v: "" if v == "" else _LEVELS[fold(v)]
-                                      if fold(v) in _LEVELS else _raise("not a school level"), file, "",
-                                      "elementary, middle or high").astype("str")
+        out["school_level"] = found.parsed("school_level", lambda v: "" if v == "" else _LEVELS[fold(v)]
+                                           if fold(v) in _LEVELS else _raise("not a school level"), None,
+                                           "elementary, middle or high", default="").astype("str")
     elif "grade" in out:
         out["school_level"] = out["grade"].map(_level_of).astype("str")
     for dimension in ("sex", "race"):
         if dimension in long:
             codes = ", ".join(str(vocab.GROUPS[g].value) for g in vocab.groups_of(dimension))
-            out[dimension] = _parsed(long, dimension, _group_code(dimension), file, "",
-                                     f"one of {codes}, a name such as "
-                                     f"{vocab.groups_of(dimension)[0]!r}, or blank").astype("str")
+            out[dimension] = found.parsed(dimension, _group_code(dimension), None,
+                                          f"one of {codes}, a name such as "
+                                          f"{vocab.groups_of(dimension)[0]!r}, or blank", default="").astype("str")
     for flag in _FLAGS:
         if flag in long:
-            blank = _first(_text(long, flag) == "")
-            if blank is not None:
-                raise _error(file, long, blank, flag, f"blank {flag.replace('_', ' ')} flag",
-                             "Y or N on every row (a blank is not taken as No)")
-            out[flag] = _parsed(long, flag, parse_flag, file, f"bad {flag.replace('_', ' ')} flag",
-                                "Y or N (also Yes/No, True/False, 1/0)").astype(bool)
+            label = flag.replace("_", " ")
+            blank = (_text(long, flag) == "").to_numpy()
+            found.add(blank, flag, f"blank {label} flag", "Y or N on every row (a blank is not taken as No)")
+            out[flag] = found.parsed(flag, lambda v: False if v == "" else parse_flag(v), f"bad {label} flag",
+                                     "Y or N (also Yes/No, True/False, 1/0)", default=False).astype(bool)
     if "disability_category" in long:
-        out["disability_category"] = _parsed(long, "disability_category", _category, file, "",
-                                             f"one of {', '.join(vocab.DISABILITY_CATEGORIES)} "
-                                             "or blank").astype("str")
+        out["disability_category"] = found.parsed("disability_category", _category, None,
+                                                  f"one of {', '.join(vocab.DISABILITY_CATEGORIES)} or blank",
+                                                  default="").astype("str")
         if "disability" in out:
-            label = _first((out["disability_category"] != "") & ~out["disability"])
-            if label is not None:
-                raise _error(file, long, label, "disability_category",
-                             "a disability category for a child without a disability",
-                             "a blank category, or disability Y")
+            found.add(((out["disability_category"] != "") & ~out["disability"]).to_numpy(), "disability_category",
+                      "a disability category for a child without a disability", "a blank category, or disability Y")
     for outcome in STUDENT_OUTCOMES:
         if outcome in long:
-            out[outcome] = _parsed(long, outcome, parse_outcome, file, "outcome value not 0, 1 or blank",
-                                   "1 (has the outcome), 0 (does not) or blank (not in the population)"
-                                   ).astype(np.float64)
+            out[outcome] = found.parsed(outcome, parse_outcome, "outcome value not 0, 1 or blank",
+                                        "1 (has the outcome), 0 (does not) or blank (not in the population)",
+                                        default=NAN).astype(np.float64)
     students = pd.DataFrame(out)
-    duplicated = students.duplicated(["student_id", "year"]).to_numpy()
-    label = _first(duplicated)
-    if label is not None:
-        first = students.index[(students["student_id"] == students.at[label, "student_id"])
-                               & (students["year"] == students.at[label, "year"])][0]
-        raise _error(file, long, label, "student_id", f"the same student and year appear twice "
-                     f"(also on row {long.at[first, 'row']})", "one row per child per school year",
-                     value=None)  # student IDs stay out of messages: they may end up in a log
+    at = np.flatnonzero(~found.bad)
+    sound = students.iloc[at]
+    twice = sound.duplicated(["student_id", "year"], keep=False).to_numpy()
+    if twice.any():
+        rows = _row_lists(sound.reset_index(drop=True), found, at, ["student_id", "year"])
+        found.add(twice, "student_id", np.array([f"the same student and year appear {r}" for r in rows],
+                                                 dtype=object),
+                  "one row per child per school year", value=None, kind="the same student twice in a year", at=at)
+    # student IDs stay out of messages (value=None above): they may end up in a log
+    if guard:
+        _unrecognised(raw, long, mapping, found)
+    students = students[~found.bad]
     columns = [c for c in (*STUDENT_ATTRIBUTES, *STUDENT_OUTCOMES) if c in students]
     students = students[columns]
     for column in columns:
         kind = STUDENT_ATTRIBUTES.get(column, "float64")
         students[column] = students[column].astype(kind)
-    return students.reset_index(drop=True)
+    return students.reset_index(drop=True), found
+
+
+_YES_NO = {"0", "1", "y", "n", "yes", "no", "true", "false", "t", "f"}
+
+
+def _unrecognised(raw: pd.DataFrame, long: pd.DataFrame, mapping: Mapping, found: _Found) -> None:
+    """A student file's column of 0/1 or Y/N that no name matched: an outcome or a group flag, lost if unread."""
+    _, unused = _columns(raw, long, mapping)
+    for column in unused:
+        values = {fold(v) for v in pd.unique(raw[column].astype("str").str.strip()) if v}
+        if values and values <= _YES_NO:
+            found.problems.append(Problem(
+                found.file, "a column of yes/no or 0/1 values that the workbook does not recognise: "
+                "it looks like an outcome or a group flag, and would be lost", row=raw.attrs.get("header_row") or None,
+                column=column, expected="a column mapping that names it (docs/mapping.md), or the column listed "
+                "under skip_columns", kind="unrecognised column", set_aside=False))
 
 
 def _raise(message: str):

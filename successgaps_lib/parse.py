@@ -175,6 +175,9 @@ def parse_rate(text: object) -> Rate:
     if is_marker(raw):
         return Rate(None, None, None)
     body = raw[:-1].strip() if raw.endswith("%") else raw
+    if _NUM_RE.match(body) and _decimals(body) > 6:  # float noise: 71.900000000000006 is the 71.9 published
+        short = f"{float(body):.15g}"
+        body = short if _NUM_RE.match(short) else body
     if _NUM_RE.match(body):
         value = _number(body)
         half = Fraction(1, 2 * 10 ** _decimals(body))
@@ -284,12 +287,14 @@ def round_half_up(value, digits: int = 0):
     return float(out) if out.ndim == 0 else out
 
 
-def parse_unique(values: pd.Series, parse, *, default=None) -> tuple[dict, object]:
+def parse_each(values: pd.Series, parse, *, default=None) -> tuple[dict, dict]:
     """Apply ``parse`` to each distinct value of ``values`` once.
 
-    Returns ``(results, first_bad)``: ``results`` maps each distinct value to its parse;
-    ``first_bad`` is ``(label, value, message)`` for the first row (in ``values`` order) whose
-    value did not parse, or None.
+    Returns ``(results, failures)``: ``results`` maps each distinct value to its parse
+    (``default`` where it failed); ``failures`` maps each value that did not parse to why.
+
+    >>> parse_each(pd.Series(["1", "x", "1"]), int, default=-1)
+    ({'1': 1, 'x': -1}, {'x': "invalid literal for int() with base 10: 'x'"})
     """
     results, failures = {}, {}
     for item in pd.unique(values):
@@ -298,8 +303,13 @@ def parse_unique(values: pd.Series, parse, *, default=None) -> tuple[dict, objec
         except ValueError as error:
             failures[item] = str(error)
             results[item] = default
+    return results, failures
+
+
+def parse_unique(values: pd.Series, parse, *, default=None) -> tuple[dict, object]:
+    """``parse_each``, with only the first failure: ``(label, value, message)`` of the first bad row, or None."""
+    results, failures = parse_each(values, parse, default=default)
     if not failures:
         return results, None
-    bad = values.isin(list(failures))
-    label = bad.idxmax()
+    label = values.isin(list(failures)).idxmax()
     return results, (label, values.loc[label], failures[values.loc[label]])

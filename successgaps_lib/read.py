@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .problems import Problem
 
 #: Rows scanned for the header below free-text lines.
 HEADER_SEARCH_ROWS = 50
@@ -322,36 +323,56 @@ def _frame(rows: list[list[str]], name: str, header_row, expect: set[str]) -> tu
     while width and not header[width - 1] and not any(len(r) >= width and r[width - 1].strip() for r in body):
         width -= 1  # trailing unnamed, empty columns (spreadsheet exports pad rows with commas)
     header = header[:width]
-    for i, row in enumerate(body):
-        if len(row) <= width:
-            continue
-        extra = row[width:]
-        if any(cell.strip() for cell in extra):
-            raise InputError(name, f"this row has {len(row)} fields but the header names {width} columns",
-                             row=index + 2 + i, value=next(c for c in extra if c.strip()),
-                             expected="the same number of fields on every row")
     header = [h or f"(column {i + 1})" for i, h in enumerate(header)]
     _check_columns(header, name, index + 1)
     numbers = np.arange(index + 2, index + 2 + len(body))
-    cells = body if all(len(row) == width for row in body) else [
-        (row + [""] * (width - len(row)))[:width] for row in body]
+    fields = np.array([len(row) for row in body], dtype=np.int64)
+    cells = body if (fields == width).all() else [(row + [""] * (width - len(row)))[:width] for row in body]
     frame = pd.DataFrame(cells, columns=header, index=pd.Index(numbers, name="row"), dtype="str")
-    if width:
-        filled = (frame.apply(lambda c: c.str.strip() != "")).sum(axis=1).to_numpy() if len(frame) else []
-        keep = np.asarray(filled) > 0
+    keep = np.ones(len(frame), dtype=bool)
+    if width and len(frame):
+        filled = (frame.apply(lambda c: c.str.strip() != "")).sum(axis=1).to_numpy()
+        keep = filled > 0
         # footnotes below the table: trailing rows with only their first cell filled, with text
         # that reads as a note ("* Suppressed...", "Source: ...") rather than as an ID
-        if width >= 4 and len(frame):
+        if width >= 4:
             first = frame.iloc[:, 0].str.strip()
             wordy = (first.str.contains(r"\s", regex=True) | first.str.match(r"[^\w]")).to_numpy(dtype=bool)
-            note = (np.asarray(filled) == 1) & (first != "").to_numpy() & wordy
+            note = (filled == 1) & (first != "").to_numpy() & wordy
             tail = len(frame)
             while tail and (note[tail - 1] or not keep[tail - 1]):
                 tail -= 1
             keep[tail:] = False
-        frame = frame[keep]
+    problems = _ragged(body, fields, width, keep, numbers, name)
+    frame = frame[keep]
+    frame.attrs["problems"] = problems
     _check_rows(frame, name, index + 1)
     return frame, index + 1
+
+
+def _ragged(body: list[list[str]], fields: np.ndarray, width: int, keep: np.ndarray, numbers: np.ndarray,
+            name: str) -> list[Problem]:
+    """Rows with more or fewer fields than the header names: each a problem, each set aside.
+
+    A short row is not padded with blanks (a blank would read as a suppressed count), and a
+    long row's extra fields are not dropped: either way the row's cells may have shifted. The
+    rows are removed from ``keep``. Blank trailing fields beyond the header are tolerated
+    (spreadsheet exports pad rows with commas).
+    """
+    problems = []
+    for i in np.flatnonzero(keep & (fields != width)):
+        row = body[i]
+        if len(row) > width:
+            extra = [cell for cell in row[width:] if cell.strip()]
+            if not extra:
+                continue
+            problem, value = f"this row has {len(row)} fields but the header names {width} columns", extra[0]
+        else:
+            problem, value = f"this row has only {len(row)} fields but the header names {width} columns", None
+        problems.append(Problem(name, problem, row=int(numbers[i]), value=value,
+                                expected="the same number of fields on every row", kind="row of the wrong length"))
+        keep[i] = False
+    return problems
 
 
 def _check_columns(header: list[str], name: str, row: int) -> None:

@@ -68,6 +68,7 @@ class DataFile:
     kind: str = "auto"  # "students" (one row per child), "counts" (aggregate table) or "auto"
     mapping: Mapping[str, Any] | Path | None = None  # column mapping: inline, or a YAML file
     sheet: str | None = None  # Excel sheet name
+    set_aside: bool = False  # data: set_aside: true — load what is sound, set the rest aside and say so
 
 
 @dataclass(frozen=True)
@@ -410,8 +411,12 @@ def _comparison(c: _Checker, value, group: str) -> str:
 
 
 def _data_files(c: _Checker, d: dict, directory: Path, check_files: bool) -> tuple[DataFile, ...]:
-    c.unknown_keys(d, ("files", "mapping"), "data")
+    c.unknown_keys(d, ("files", "mapping", "set_aside"), "data")
     default_mapping = _mapping(c, d.get("mapping"), "data.mapping", directory, check_files)
+    set_aside = d.get("set_aside", False)
+    if not isinstance(set_aside, bool):
+        c.fail("data.set_aside", f"{set_aside!r} is not true or false",
+               "true (set aside unsound rows and go on, saying so) or false (refuse a file with problems)")
     files = []
     for i, entry in enumerate(c.sequence(d.get("files"), "data.files"), 1):
         key = f"data.files.{i}"
@@ -429,7 +434,7 @@ def _data_files(c: _Checker, d: dict, directory: Path, check_files: bool) -> tup
             c.fail(f"{key}.kind", f"unknown kind {kind!r}", "one of " + ", ".join(DATA_KINDS))
         mapping = _mapping(c, entry.get("mapping"), f"{key}.mapping", directory, check_files)
         sheet = c.text(entry.get("sheet"), f"{key}.sheet") or None
-        files.append(DataFile(path, kind, mapping if mapping is not None else default_mapping, sheet))
+        files.append(DataFile(path, kind, mapping if mapping is not None else default_mapping, sheet, set_aside))
     return tuple(files)
 
 

@@ -9,11 +9,13 @@ from .registry import command
 
 #: Columns of the CSV written by ``successgaps screen --out`` (the issue's list first).
 GAP_CSV_COLUMNS = [
-    "year", "school", "group", "outcome", "comparison", "n_group", "rate_group", "n_comparison",
-    "rate_comparison", "difference", "risk_ratio", "ci_low", "ci_high", "flagged", "statement",
-    "district", "dimension", "a_group", "a_comparison", "rate_group_low", "rate_group_high",
-    "rr_ci_low", "rr_ci_high", "measurable", "reason", "adverse", "score",
+    "year", "school_year", "school", "group", "outcome", "outcome_name", "comparison", "n_group", "rate_group",
+    "n_comparison", "rate_comparison", "difference", "risk_ratio", "ci_low", "ci_high", "flagged",
+    "years_flagged", "persistent", "statement", "district", "dimension", "a_group", "a_comparison",
+    "rate_group_low", "rate_group_high", "rr_ci_low", "rr_ci_high", "measurable", "reason", "adverse", "score",
 ]
+#: Columns that count children (or years): written as whole numbers, blank where hidden.
+WHOLE_COLUMNS = ("n_group", "n_comparison", "a_group", "a_comparison", "years_flagged")
 
 
 def _screen_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,6 +33,13 @@ def _screen_arguments(p: argparse.ArgumentParser) -> None:
                    help="compare each group with all other children (default), all children, or --reference")
     p.add_argument("--reference", help="the named comparison group, with --comparison group (e.g. White)")
     p.add_argument("--out", type=Path, help="write every screened gap to this CSV")
+    p.add_argument("--set-aside", action="store_true",
+                   help="set aside the rows of the file that have problems, load the rest, and say what was set "
+                   "aside (the problems go beside --out as <name>.problems.csv)")
+    p.add_argument("--group", help="only this group (a name or code, e.g. 'Students with disabilities' or WDIS)")
+    p.add_argument("--outcome", help="only this outcome (e.g. graduation or GRAD)")
+    p.add_argument("--school", help="only this school ('district' for the district rows)")
+    p.add_argument("--year", help="only this school year (2025 or 2024-25)")
     p.add_argument("--top", type=int, default=15, metavar="K", help="how many flagged gaps to print (default 15)")
     p.add_argument("--data-team", action="store_true",
                    help="do NOT suppress small groups (the output must stay inside the data team)")
@@ -42,18 +51,76 @@ def run_screen(args: argparse.Namespace) -> int:
     from ..load import load
     from ..screen import screen
 
-    data = load(args.file, mapping=args.mapping, sheet=args.sheet)
-    gaps = screen(data.counts, schools=args.schools, comparison=args.comparison, reference=args.reference,
-                  min_n=args.min_n, min_cell=args.min_cell)
+    data = load(args.file, mapping=args.mapping, sheet=args.sheet, set_aside=args.set_aside)
+    if data.problems:
+        from .. import problems
+
+        where = (args.out.with_name(args.out.stem + ".problems.csv") if args.out
+                 else Path(Path(data.source).stem + ".problems.csv"))
+        problems.write_csv(list(data.problems), where)
+        print(problems.set_aside_line(data.set_aside, data.rows, list(data.problems), where))
+    if data.columns_unused:
+        print("not used: " + ", ".join(data.columns_unused))
+    for note in data.notes:
+        print(f"note: {note}")
+    gaps = screen(data.counts, schools=args.schools or bool(args.school), comparison=args.comparison,
+                  reference=args.reference, min_n=args.min_n, min_cell=args.min_cell)
     shown = privacy.protect(gaps, counts=data.counts, min_size=args.min_size, audience=not args.data_team)
+    shown = _filtered(shown, args)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        columns = [c for c in GAP_CSV_COLUMNS if c in shown.columns]
-        shown[columns].to_csv(args.out, index=False)
+        _csv_frame(shown).to_csv(args.out, index=False)
     print(_summary(shown, args.top))
     if args.out:
         print(f"\nAll {len(shown):,} screened gaps written to {args.out}")
     return 0
+
+
+def _filtered(gaps, args: argparse.Namespace):
+    """The rows ``--group/--outcome/--school/--year`` ask for; an unknown value gets the nearest ones."""
+    from ..choices import pick
+    from ..groups import canonical_group, canonical_outcome
+    from ..parse import parse_year
+
+    keep = None
+    for field, given, canonical in (
+            ("group", args.group, lambda v: canonical_group(v, v)),
+            ("outcome", args.outcome, lambda v: _or_self(canonical_outcome, v)),
+            ("school", args.school, lambda v: "" if v.strip().lower() == "district" else v),
+            ("year", args.year, lambda v: _or_self(parse_year, v))):
+        if given is None:
+            continue
+        valid = sorted(set(gaps[field].tolist()), key=str)
+        if field == "school":
+            valid = ["district" if v == "" else v for v in valid]
+        chosen = pick(field, canonical(given) if field != "school" else given, valid)
+        chosen = canonical(chosen) if field == "school" else chosen
+        mask = gaps[field] == chosen
+        keep = mask if keep is None else keep & mask
+    return gaps if keep is None else gaps[keep.to_numpy()].reset_index(drop=True)
+
+
+def _or_self(parse, value):
+    try:
+        return parse(value)
+    except (KeyError, ValueError):
+        return value
+
+
+def _csv_frame(shown):
+    """The gaps as the CSV a user opens: whole counts, the school year and the outcome as handouts write them."""
+    import pandas as pd
+
+    from ..groups import OUTCOMES
+    from ..words import school_year
+
+    out = shown.copy()
+    out["school_year"] = [school_year(y) for y in out["year"]]
+    out["outcome_name"] = [OUTCOMES[o].label if o in OUTCOMES else o for o in out["outcome"]]
+    for column in WHOLE_COLUMNS:
+        if column in out:
+            out[column] = pd.to_numeric(out[column], errors="coerce").round().astype("Int64")
+    return out[[c for c in GAP_CSV_COLUMNS if c in out.columns]]
 
 
 def _summary(gaps, top: int) -> str:
@@ -65,10 +132,18 @@ def _summary(gaps, top: int) -> str:
              f"({int(gaps['measurable'].fillna(False).astype(bool).sum()):,} measurable)."]
     if flagged.empty:
         return lines[0]
+    from ..groups import OUTCOMES
+    from ..words import school_year
+
     table = privacy.display(flagged.head(top))
-    columns = [c for c in ("year", "school", "group", "outcome", "n_group", "rate_group", "n_comparison",
-                           "rate_comparison", "difference", "ci_low", "ci_high", "risk_ratio") if c in table]
-    table = table[columns].rename(columns={"school": "school (blank = district)"})
+    table = table.assign(year=[school_year(y) for y in flagged.head(top)["year"]],
+                         school=[s or "district" for s in table["school"]],
+                         outcome=[OUTCOMES[o].label if o in OUTCOMES else o for o in table["outcome"]])
+    columns = {"year": "School year", "school": "Place", "group": "Group", "outcome": "Outcome",
+               "n_group": "Group size", "rate_group": "Rate (%)", "n_comparison": "Comparison size",
+               "rate_comparison": "Comparison rate (%)", "difference": "Gap (points)", "ci_low": "95% CI from",
+               "ci_high": "to", "risk_ratio": "Risk ratio", "years_flagged": "Years flagged"}
+    table = table[[c for c in columns if c in table]].rename(columns=columns)
     lines.append(table.to_string(index=False))
     lines.append("\nTop gap: " + str(flagged.iloc[0]["statement"]))
     return "\n".join(lines)

@@ -239,8 +239,10 @@ class Meeting:
         # Riverside Unified (demo), meeting 1: Getting started
         """
         p = self.meeting_plan
-        return blocks.heading(f"{self.workbook.name}, meeting {p.number}: {p.title}", 1) + blocks.paragraph(
+        block = blocks.heading(f"{self.workbook.name}, meeting {p.number}: {p.title}", 1) + blocks.paragraph(
             f"{handouts.long_date(p.date)}, {handouts.clock(p.time)} to {handouts.clock(p.end.time())}, {p.place}")
+        note = self.data.set_aside_note if self.has_data else ""
+        return block + blocks.note(note) if note else block
 
     def objectives(self) -> blocks.Block:
         """The meeting's objectives, as the printed agendas list them.

@@ -43,7 +43,21 @@ class Data:
     counts: pd.DataFrame
     students: pd.DataFrame | None = None
     files: tuple[str, ...] = ()
+    set_aside: tuple[tuple[str, int, int], ...] = ()  # (file name, rows set aside, rows read) per file
     _memo: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def set_aside_note(self) -> str:
+        """One sentence for every page built from data with rows set aside ('' when none were).
+
+        >>> Data(pd.DataFrame(), set_aside=(("grad.csv", 3, 1200),)).set_aside_note  # doctest: +ELLIPSIS
+        'Before these figures were worked out, 3 of the 1,200 rows of grad.csv were set aside because ...'
+        """
+        parts = [f"{n:,} of the {total:,} rows of {name}" for name, n, total in self.set_aside if n]
+        if not parts:
+            return ""
+        return (f"Before these figures were worked out, {_and(parts)} were set aside because they contradicted "
+                "other rows or were incomplete; the data team has the list of each row and why.")
 
     @property
     def years(self) -> list[int]:
@@ -79,7 +93,7 @@ def _identity(workbook: Workbook) -> tuple:
         mapping = f.mapping
         if isinstance(mapping, Path):
             mapping = (str(mapping), os.stat(mapping).st_mtime_ns)
-        parts.append((str(f.path), stat.st_size, stat.st_mtime_ns, f.kind, repr(mapping), f.sheet))
+        parts.append((str(f.path), stat.st_size, stat.st_mtime_ns, f.kind, repr(mapping), f.sheet, f.set_aside))
     return tuple(parts)
 
 
@@ -94,9 +108,10 @@ def load_data(workbook: Workbook) -> Data:
     if key in _CACHE:
         _CACHE[key] = _CACHE.pop(key)  # most recently used last
         return _CACHE[key]
-    counts, students = [], []
+    counts, students, set_aside = [], [], []
     for f in workbook.data:
-        dataset = load(f.path, mapping=f.mapping, sheet=f.sheet, district=workbook.district)
+        dataset = load(f.path, mapping=f.mapping, sheet=f.sheet, district=workbook.district, set_aside=f.set_aside)
+        set_aside.append((f.path.name, dataset.set_aside, dataset.rows))
         is_students = dataset.kind == "students" or dataset.students is not None
         if f.kind != "auto" and (f.kind == "students") != is_students:
             found = "student records" if is_students else "counts"
@@ -113,11 +128,15 @@ def load_data(workbook: Workbook) -> Data:
                           f"{row['year']}, {row['school'] or 'district'} is in more than one file; list each "
                           "year and school once")
     data = Data(table, pd.concat(students, ignore_index=True) if students else None,
-                tuple(str(f.path) for f in workbook.data))
+                tuple(str(f.path) for f in workbook.data), tuple(set_aside))
     _CACHE[key] = data
     while len(_CACHE) > _CACHED:
         del _CACHE[next(iter(_CACHE))]
     return data
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _text_keys(counts: pd.DataFrame) -> pd.DataFrame:
