@@ -18,6 +18,13 @@ How it is locked down:
 - token and hashed password go into a private config file, never on a command line that
   ``ps`` shows.
 
+In a room (``room.RoomVoila`` serves, see there): a closed or reloaded page shuts its kernel
+down, kernels whose page went away silently are culled after ``cull_after`` seconds idle, at
+most ``max_pages`` pages hold a kernel (one more gets a plain "all screens in use" page),
+kernels talk to the server over Unix sockets, the served notebooks are signed (no "not
+trusted" warnings), and Ctrl-C stops everything, checkpoints the store and says where the
+team's work is (``keep_the_work``).
+
 Start-up: each dashboard has a kernel that has already run its notebook waiting in a pool
 (Voila's ``preheat_kernel``), so opening a dashboard only connects the page; a new kernel
 is heated in the background for the next visitor.
@@ -65,9 +72,17 @@ LIVE_NOTEBOOKS = paths.LIVE_NOTEBOOKS
 TEMPLATES = paths.TEMPLATES / "voila"
 TEMPLATE = "successgaps"
 
+#: The Voila application that serves the room (``room.RoomVoila``: Voila plus the room's bounds).
+SERVER_MODULE = "successgaps_lib.room"
+
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 DEFAULT_IP = "127.0.0.1"
 DEFAULT_PORT = 8866
+#: Dashboard pages that may hold a kernel at once (a team of 8 to 12, a few screens more).
+DEFAULT_MAX_PAGES = 16
+#: An idle kernel whose page is gone (a closed laptop lid sends no shutdown) goes after this.
+DEFAULT_CULL_AFTER = 600
+CULL_INTERVAL = 60
 
 #: What a page shows instead of a traceback when a cell fails.
 CELL_ERROR_TEXT = "The details are in the log of the server that shows these dashboards."
@@ -88,6 +103,9 @@ class Settings:
     next_pool_size: int = 3  # ... for the next meeting's, which several people open at once
     first_meeting: int | None = None  # the dashboard to open (default: the next meeting by date)
     port_retries: int = 50  # try the next ports when the port is taken (0: fail instead)
+    max_pages: int = DEFAULT_MAX_PAGES  # dashboard pages holding a kernel at once (0: no bound)
+    cull_after: int = DEFAULT_CULL_AFTER  # seconds before an idle kernel with no page is shut down
+    ipc: bool = os.name == "posix"  # kernels talk to the server over Unix sockets, not TCP
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -193,13 +211,21 @@ def dashboard_notebook(meeting: int, source_dir: Path = LIVE_NOTEBOOKS) -> nbfor
     return nb
 
 
-def write_dashboards(folder: Path, meetings: list[int], source_dir: Path = LIVE_NOTEBOOKS) -> tuple[str, ...]:
-    """Write one dashboard notebook per meeting into ``folder``; returns their file names."""
+def write_dashboards(folder: Path, meetings: list[int], source_dir: Path = LIVE_NOTEBOOKS,
+                     notary=None) -> tuple[str, ...]:
+    """Write one dashboard notebook per meeting into ``folder``; returns their file names.
+
+    With a ``notary`` each notebook is signed: we wrote it, so the server trusts it (and says
+    nothing about untrusted notebooks in its log).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     names = []
     for number in meetings:
         name = dashboard_name(number)
-        nbformat.write(dashboard_notebook(number, source_dir), folder / name)
+        nb = dashboard_notebook(number, source_dir)
+        if notary is not None:
+            notary.sign(nb)
+        nbformat.write(nb, folder / name)
         names.append(name)
     return tuple(names)
 
@@ -229,10 +255,12 @@ def pool_sizes(settings: Settings, dashboards: tuple[str, ...], first: str) -> d
     return {name: size for name, size in sizes.items() if size > 0}
 
 
-def _config(settings: Settings, pools: Mapping[str, int]) -> dict:
-    """Voila's config file: the secrets (kept off the command line) and the kernel pools."""
+def _config(settings: Settings, pools: Mapping[str, int], trust: Path | None = None) -> dict:
+    """Voila's config file: the secrets (kept off the command line), the kernel pools, the room's
+    bound, idle culling, the kernels' transport and where the served notebooks' signatures are."""
     # No file of the served folder is handed out as a file (it holds notebooks only anyway).
-    config: dict = {"VoilaConfiguration": {"file_allowlist": []}}
+    config: dict = {"VoilaConfiguration": {"file_allowlist": []},
+                    "RoomVoila": {"max_pages": max(settings.max_pages, 0)}}
     if settings.token:
         config.setdefault("Voila", {})["token"] = settings.token
     if settings.password:
@@ -243,7 +271,24 @@ def _config(settings: Settings, pools: Mapping[str, int]) -> dict:
         # Pools are filled for every notebook under the root; "default" covers any not listed.
         config["VoilaKernelManager"] = {"kernel_pools_config": {
             "default": {"pool_size": 0}, **{name: {"pool_size": n} for name, n in pools.items()}}}
+    if settings.cull_after > 0:
+        # Only kernels no page is connected to (cull_connected stays off); Voila never culls its pools.
+        config["MappingKernelManager"] = {"cull_idle_timeout": settings.cull_after,
+                                          "cull_interval": min(CULL_INTERVAL, settings.cull_after)}
+    if settings.ipc:
+        # Unix sockets next to the connection files (Voila's private folder): no port to reach.
+        config["KernelManager"] = {"transport": "ipc"}
+    if trust is not None:
+        config["NotebookNotary"] = {"db_file": str(trust / "signatures.db"), "secret_file": str(trust / "secret")}
     return config
+
+
+def trust_notary(folder: Path):
+    """A notary whose signatures live in ``folder`` (this run's), not in the user's Jupyter data."""
+    from nbformat.sign import NotebookNotary
+
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return NotebookNotary(db_file=str(folder / "signatures.db"), secret_file=str(folder / "secret"))
 
 
 def voila_arguments(settings: Settings, served: Path, config_dir: Path, preheat: bool | None = None) -> list[str]:
@@ -256,7 +301,7 @@ def voila_arguments(settings: Settings, served: Path, config_dir: Path, preheat:
     """
     args = [
         str(served),
-        f"--Voila.ip={settings.ip}",
+        f"--Voila.ip={settings.ip or '0.0.0.0'}",  # "" is every interface too, and Voila warns on it
         f"--Voila.port={settings.port}",
         f"--Voila.port_retries={settings.port_retries}",
         "--Voila.open_browser=False",  # ``serve`` opens the first dashboard itself
@@ -278,8 +323,10 @@ def build(settings: Settings, runtime: Path) -> Launch:
 
     ``runtime`` gets ``dashboards/`` (Voila's root), ``share/voila/templates/`` (our template,
     found through ``JUPYTER_PATH``), ``config/voila.json`` (token or hashed password, kernel
-    pools), ``ready/`` (one file per kernel that has built its dashboard) and ``cache/`` (the
-    screened, protected gaps, computed by the first kernel and read by the others).
+    pools, the room's bound, culling, IPC), ``trust/`` (the signatures of the served notebooks,
+    so the server trusts what we wrote), ``ready/`` (one file per kernel that has built its
+    dashboard) and ``cache/`` (the screened, protected gaps, computed by the first kernel and
+    read by the others).
     """
     check_access(settings)
     workbook_dir = Path(settings.workbook).resolve()
@@ -288,7 +335,8 @@ def build(settings: Settings, runtime: Path) -> Launch:
     served = runtime / "dashboards"
     if workbook_dir == served or workbook_dir in served.parents:
         raise ConfigError(f"{runtime}: the dashboards cannot be served from inside the workbook folder")
-    dashboards = write_dashboards(served, scheduled_meetings(workbook_dir))
+    trust = runtime / "trust"
+    dashboards = write_dashboards(served, scheduled_meetings(workbook_dir), notary=trust_notary(trust))
     first = dashboard_name(settings.first_meeting) if settings.first_meeting else first_dashboard(workbook_dir)
     if first not in dashboards:
         raise ConfigError(f"meeting {settings.first_meeting} is not in the workbook's schedule")
@@ -299,7 +347,7 @@ def build(settings: Settings, runtime: Path) -> Launch:
     config_dir = runtime / "config"
     config_dir.mkdir()
     config_file = config_dir / "voila.json"
-    config_file.write_text(json.dumps(_config(settings, pools)), encoding="utf-8")
+    config_file.write_text(json.dumps(_config(settings, pools, trust)), encoding="utf-8")
     config_file.chmod(0o600)
     (runtime / "ready").mkdir()
     (runtime / "cache").mkdir()
@@ -310,7 +358,7 @@ def build(settings: Settings, runtime: Path) -> Launch:
     env[ENV_CACHE] = str(runtime / "cache")
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(share), env.get("JUPYTER_PATH", "")) if p)
     env.setdefault("PYTHONUNBUFFERED", "1")
-    argv = [sys.executable, "-m", "voila", *voila_arguments(settings, served, config_dir, preheat=bool(pools))]
+    argv = [sys.executable, "-m", SERVER_MODULE, *voila_arguments(settings, served, config_dir, preheat=bool(pools))]
     return Launch(argv=argv, env=env, served=served, runtime=runtime, dashboards=dashboards, first=first,
                   pools=pools, settings=settings)
 
@@ -373,11 +421,41 @@ def heated(launch: Launch) -> int:
         return 0
 
 
+def stop_server(process, timeout: float = 30.0) -> None:
+    """Ask Voila to stop (SIGTERM: it shuts its kernels down), and make sure it did."""
+    import subprocess
+
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def keep_the_work(workbook_dir: Path) -> str:
+    """Checkpoint the team's store (nothing left only in its ``-wal`` file); say where it is."""
+    from .backup import BackupError, checkpoint, store_path
+
+    path = store_path(Path(workbook_dir).resolve())
+    if not path.is_file():
+        return f"Nothing was saved in this workbook yet (the team's work would be in {path})."
+    try:
+        checkpoint(path)
+    except BackupError as error:
+        return f"The team's work is in {path}; {error}."
+    return (f"The team's work is saved in {path}.\n"
+            f"Keep a copy with: successgaps backup {Path(workbook_dir)}")
+
+
 def serve(settings: Settings) -> int:
     """Run the server until Ctrl-C (or SIGTERM); print where to find it; returns Voila's exit code.
 
-    On the way out Voila is asked to stop (it shuts its kernels down) and the run's folder
-    is removed.
+    Voila runs in its own session, so Ctrl-C reaches this process only: it stops Voila (which
+    shuts its kernels down), removes the run's folder, checkpoints the store and prints where
+    the team's work is, without a traceback from any of them.
     """
     import signal
     import subprocess
@@ -391,9 +469,10 @@ def serve(settings: Settings) -> int:
 
     previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
     process = None
+    code = 0
     try:
         launch = build(settings, runtime)
-        process = subprocess.Popen(launch.argv, env=launch.env)
+        process = subprocess.Popen(launch.argv, env=launch.env, start_new_session=True)
         if launch.pools:
             print(f"Preparing {len(launch.dashboards)} dashboards ({sum(launch.pools.values())} kernels)...",
                   flush=True)
@@ -405,16 +484,18 @@ def serve(settings: Settings) -> int:
             print(f"From other computers: {launch.public_url} (with the token or password)\n", flush=True)
         if settings.open_browser:
             webbrowser.open(url)
-        return process.wait()
+        code = process.wait()
     except KeyboardInterrupt:
-        return 0
+        print("\nStopping the dashboards...", flush=True)
     finally:
-        if process is not None and process.poll() is None:
-            process.terminate()  # Voila stops its kernels on SIGTERM
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        signal.signal(signal.SIGTERM, previous)
-        shutil.rmtree(runtime, ignore_errors=True)
+        # A second Ctrl-C while stopping must not leave Voila and its kernels behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            if process is not None:
+                stop_server(process)
+        finally:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, previous)
+            shutil.rmtree(runtime, ignore_errors=True)
+    print(keep_the_work(settings.workbook), flush=True)
+    return code

@@ -108,7 +108,7 @@ def test_cli_reads_the_password_from_the_environment(workbook, monkeypatch):
 
 def test_no_sources_no_tracebacks_no_template_switching(launch):
     argv = launch.argv
-    assert argv[:3] == [sys.executable, "-m", "voila"]
+    assert argv[:3] == [sys.executable, "-m", "successgaps_lib.room"]
     for option in ("--VoilaConfiguration.show_tracebacks=False", "--VoilaConfiguration.strip_sources=True",
                    "--VoilaConfiguration.template=successgaps", "--VoilaConfiguration.allow_template_override=NO",
                    "--VoilaConfiguration.allow_theme_override=NO", "--VoilaConfiguration.preheat_kernel=True"):

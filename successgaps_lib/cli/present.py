@@ -14,7 +14,16 @@ import secrets
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..present import DEFAULT_IP, DEFAULT_PORT, Settings, check_access, is_loopback, serve
+from ..present import (
+    DEFAULT_CULL_AFTER,
+    DEFAULT_IP,
+    DEFAULT_MAX_PAGES,
+    DEFAULT_PORT,
+    Settings,
+    check_access,
+    is_loopback,
+    serve,
+)
 from .registry import command
 
 PASSWORD_ENV = "SUCCESSGAPS_PASSWORD"
@@ -34,6 +43,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-browser", action="store_true", help="do not open the next meeting's dashboard")
     p.add_argument("--no-preheat", action="store_true",
                    help="start each dashboard's kernel when it is opened (slower to open, less memory)")
+    p.add_argument("--max-pages", type=int, default=DEFAULT_MAX_PAGES, metavar="N",
+                   help=f"most dashboard pages open at once (default {DEFAULT_MAX_PAGES}; each holds a kernel "
+                        "of about 300 MB); one more is asked to wait; 0: no bound")
+    p.add_argument("--cull-after", type=int, default=DEFAULT_CULL_AFTER, metavar="SECONDS",
+                   help=f"shut down a kernel whose page went away without saying so (a closed laptop) after "
+                        f"SECONDS idle (default {DEFAULT_CULL_AFTER}; 0: never)")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -46,12 +61,16 @@ def settings_from(args: argparse.Namespace) -> Settings:
             raise ConfigError("--password: the password is empty")
     if args.port < 0 or args.port > 65535:
         raise ConfigError(f"--port {args.port}: expected a port number from 1 to 65535")
+    if args.max_pages < 0 or args.cull_after < 0:
+        raise ConfigError("--max-pages and --cull-after take 0 or a positive number")
     settings = Settings(workbook=args.workbook, ip=args.ip, port=args.port, token=token, password=password,
-                        open_browser=not args.no_browser, preheat=not args.no_preheat)
+                        open_browser=not args.no_browser, preheat=not args.no_preheat,
+                        max_pages=args.max_pages, cull_after=args.cull_after)
     check_access(settings)
     if not is_loopback(settings.ip):
-        print(f"Listening on {settings.ip}: other computers on the network can reach the dashboards "
-              "with the " + ("token" if token else "password") + ".")
+        print(f"Listening on {settings.ip or 'every network interface'} without encryption (plain HTTP): "
+              "other computers reach the dashboards with the " + ("token" if token else "password")
+              + ", and anyone on this network can read what is sent.")
     return settings
 
 
