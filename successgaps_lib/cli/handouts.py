@@ -49,12 +49,21 @@ def init_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--first-meeting", type=_date, metavar="YYYY-MM-DD",
                    help="date of meeting 1 (default: four weeks from today); the others follow every 3 weeks")
     p.add_argument("--force", action="store_true", help="overwrite an existing workbook.yml")
+    p.add_argument("--demo", action="store_true",
+                   help="a copy of the demo district's workbook, team work and data, to try things on")
 
 
 @command("init", INIT_HELP, init_arguments)
 def cmd_init(args: argparse.Namespace) -> int:
     from .. import workbook
 
+    if args.demo:
+        from ..demo_workbook import copy_demo
+
+        file = copy_demo(args.dir, overwrite=args.force)
+        print(f"Created {file}, a copy of the demo district's workbook.\nTry:\n"
+              f"  successgaps handouts {args.dir}\n  successgaps lab {args.dir}")
+        return 0
     file = workbook.init(args.dir, district=args.district, school=args.school, data_files=args.data,
                          group=args.group, outcome=args.outcome, comparison=args.comparison,
                          min_group_size=args.min_group_size, first_meeting=args.first_meeting,
