@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=9)
     args = parser.parse_args()
     x = explore(DEMO_WORKBOOK)
-    groups = [g for g in x.group.options][:args.changes]
+    groups = list(x.group.options)[:args.changes]
     years = [v for _, v in x.year.options]
     places = [v for _, v in x.school.options]
     for g in groups:  # warm the per-group cache as a session does after the first look

@@ -111,7 +111,7 @@ class Explorer(widgets.VBox):
         for first, second in CROSSINGS:
             try:
                 counts = meeting_data.intersection_counts(self.x.data, first, second)
-            except Exception:  # noqa: BLE001 - no student records, or no such columns: offer single groups
+            except (meeting_data.ConfigError, KeyError):  # no student records, or no such columns: single groups only
                 continue
             labels += [g for g in pd.unique(counts["group"]) if SEP in g and meeting_data._crosses(g, first, second)]
         return labels

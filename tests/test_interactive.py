@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -41,16 +42,10 @@ def test_a_click_in_the_chart_moves_the_drop_downs(x):
     school = next(s for s in x.frame["school"] if s)
     place = x.frame.loc[x.frame["school"] == school, "place"].iloc[0]
 
-    class Selection:
-        value = [{"place": place}]
-
-    x._clicked({"name": "place", "new": Selection()})
+    x._clicked({"name": "place", "new": SimpleNamespace(value=[{"place": place}])})
     assert x.school.value == school
 
-    class Year:
-        value = [{"year": 2023}]
-
-    x._clicked({"name": "year", "new": Year()})
+    x._clicked({"name": "year", "new": SimpleNamespace(value=[{"year": 2023}])})
     assert x.year.value == 2023
 
 
