@@ -30,6 +30,7 @@ successgaps_lib.errors.InputError: ...nope.csv: file not found; expected an exis
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,6 +188,7 @@ def load(path, *, mapping=None, sheet=None, district: str | None = None, set_asi
         students, found = _students(raw, rules, file, district, guard=chosen is None)
     else:
         counts, found = _counts(raw, rules, file, district)
+    notes = tuple(found.notes)
     found.problems[:0] = read_problems
     found.problems.sort(key=lambda p: p.row or 0)  # in file order, as a person reads down the file
     if found.problems and not set_aside:
@@ -199,8 +201,9 @@ def load(path, *, mapping=None, sheet=None, district: str | None = None, set_asi
         from .aggregate import count_students
 
         counts = count_students(students, schools=True)
-        return Dataset(source, "students", students, counts, notes=_gaps_in_years(counts), **extra)
-    return Dataset(source, "mapped" if chosen else "counts", None, counts, notes=_gaps_in_years(counts), **extra)
+        return Dataset(source, "students", students, counts, notes=notes + _gaps_in_years(counts), **extra)
+    return Dataset(source, "mapped" if chosen else "counts", None, counts, notes=notes + _gaps_in_years(counts),
+                   **extra)
 
 
 def _columns(raw: pd.DataFrame, long: pd.DataFrame, rules: Mapping) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -274,6 +277,7 @@ class _Found:
     def __init__(self, file, long: pd.DataFrame):
         self.file, self.long = file, long
         self.problems: list[Problem] = []
+        self.notes: list[str] = []  # worth knowing, not wrong: a name written differently across years
         self.bad = np.zeros(len(long), dtype=bool)
         self._rows = long["row"].to_numpy() if "row" in long else np.arange(1, len(long) + 1)
 
@@ -364,6 +368,54 @@ def _names_column(found: _Found, name: str, default: str | None) -> pd.Series:
     return text
 
 
+def fold_name(text: object) -> str:
+    """A district or school name folded for matching across years: case, spacing, punctuation, accents ignored.
+
+    >>> fold_name("ALABAMA"), fold_name(" St. Mary's  Academy"), fold_name("Peñasco")
+    ('alabama', 'stmarysacademy', 'penasco')
+    """
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    return "".join(c for c in decomposed if c.isalnum()).casefold()
+
+
+def _same_names(out: pd.DataFrame, found: _Found) -> None:
+    """One spelling for each district and school: the one its latest year writes (in place).
+
+    A state's file writes ``ALABAMA`` one year and ``Alabama`` the next; read as two names,
+    each would have one year only and the multi-year rule would drop both in silence. Names
+    equal once folded (``fold_name``; schools within their district) are read as the latest
+    year's spelling (in that year, the one most rows use, then the first), and each other
+    spelling is a note. Sound rows decide; every row is renamed.
+    """
+    sound = ~found.bad & (out["year"].to_numpy() >= 0)
+    for field, scope in (("district", None), ("school", "district")):
+        names = out[field].astype("str")
+        folded = names.map({n: fold_name(n) for n in pd.unique(names)})
+        where = pd.Series(out[scope].astype("str") if scope else "", index=out.index)
+        keep = sound & (folded != "").to_numpy()
+        if not keep.any():
+            continue
+        frame = pd.DataFrame({"where": where, "fold": folded, "name": names, "year": out["year"],
+                              "first": np.arange(len(out))})[keep]
+        tally = frame.groupby(["where", "fold", "name", "year"], sort=False).agg(
+            n=("first", "size"), first=("first", "min")).reset_index()
+        spellings = tally.groupby(["where", "fold"], sort=False)["name"].transform("nunique")
+        tally = tally[spellings.to_numpy() > 1]
+        if tally.empty:
+            continue
+        renamed: dict[str, str] = {}
+        for (place, _), rows in tally.groupby(["where", "fold"], sort=False):
+            latest = rows[rows["year"] == rows["year"].max()].sort_values(["n", "first"], ascending=[False, True])
+            chosen, when = latest["name"].iat[0], int(latest["year"].iat[0])
+            others = rows[rows["name"] != chosen].sort_values("first")
+            for name, years in others.groupby("name", sort=False)["year"]:
+                renamed[place + "\0" + name] = chosen
+                found.notes.append(f"{field} {name!r} ({_year_list(sorted(set(years)))}) is read as {chosen!r}, "
+                                   f"as {_year_list([when])} writes it")
+        keys = where + "\0" + names
+        out[field] = names.where(~keys.isin(list(renamed)), keys.map(renamed))
+
+
 # --- Counts ---------------------------------------------------------------------------------
 
 def _counts(raw: pd.DataFrame, mapping: Mapping, file, district) -> tuple[pd.DataFrame, _Found]:
@@ -407,6 +459,7 @@ def _counts(raw: pd.DataFrame, mapping: Mapping, file, district) -> tuple[pd.Dat
     high = np.where(known & (np.isnan(high) | (high > den)), den, high)
     out["numerator"], out["denominator"] = value, den
     out["numerator_low"], out["numerator_high"] = low, high
+    _same_names(out, found)
     for check in (_check_duplicates, _check_all_students, _check_subtotals):
         at = np.flatnonzero(~found.bad)
         check(out.iloc[at].reset_index(drop=True), found, at)
@@ -688,6 +741,7 @@ def _students(raw: pd.DataFrame, mapping: Mapping, file, district, *, guard: boo
                                         "1 (has the outcome), 0 (does not) or blank (not in the population)",
                                         default=NAN).astype(np.float64)
     students = pd.DataFrame(out)
+    _same_names(students, found)
     at = np.flatnonzero(~found.bad)
     sound = students.iloc[at]
     twice = sound.duplicated(["student_id", "year"], keep=False).to_numpy()

@@ -406,3 +406,50 @@ def test_unreadable_paths_are_input_errors(tmp_path):
         load(tmp_path)
     with pytest.raises(InputError, match="not found"):
         load(tmp_path / "missing.csv")
+
+
+def test_names_written_differently_across_years_are_one_name_as_the_latest_year_writes_it(tmp_path):
+    path = tmp_path / "state.csv"
+    path.write_text("year,district,school,group,outcome,numerator,denominator\n"
+                    "2022,ALABAMA,,ALL,GRAD,80,100\n"
+                    "2022,ALABAMA,PEÑASCO HIGH,ALL,GRAD,8,10\n"
+                    "2023,Alabama,,ALL,GRAD,85,100\n"
+                    "2023,Alabama,Penasco High,ALL,GRAD,9,10\n"
+                    "2023,Alabama,St. Mary's,ALL,GRAD,4,5\n"
+                    "2024,alabama ,,ALL,GRAD,88,100\n"
+                    "2024,Alabama,,MB,GRAD,8,10\n"
+                    "2024,Alabama,Peñasco High,ALL,GRAD,9,10\n"
+                    "2024,Alabama,St Marys,ALL,GRAD,4,5\n"
+                    "2024,Georgia,St. Mary's,ALL,GRAD,4,5\n", encoding="utf-8")
+    data = load(path)
+    counts = data.counts
+    assert sorted(pd.unique(counts["district"])) == ["Alabama", "Georgia"]
+    alabama = counts[counts["district"] == "Alabama"]
+    assert set(alabama["school"]) == {"", "Peñasco High", "St Marys"}
+    assert (counts[counts["district"] == "Georgia"]["school"] == "St. Mary's").all()  # another district's school
+    assert data.notes[:4] == (
+        "district 'ALABAMA' (2021-22) is read as 'Alabama', as 2023-24 writes it",
+        "district 'alabama' (2023-24) is read as 'Alabama', as 2023-24 writes it",
+        "school 'PEÑASCO HIGH' (2021-22) is read as 'Peñasco High', as 2023-24 writes it",
+        "school 'Penasco High' (2022-23) is read as 'Peñasco High', as 2023-24 writes it",
+    )
+    assert data.notes[4] == "school \"St. Mary's\" (2022-23) is read as 'St Marys', as 2023-24 writes it"
+    assert not any("Georgia" in n for n in data.notes)
+
+
+def test_one_spelling_in_every_year_needs_no_note(tmp_path):
+    path = tmp_path / "counts.csv"
+    path.write_text("year,school,group,outcome,numerator,denominator\n"
+                    "2023,Lincoln High,ALL,GRAD,8,10\n2024,Lincoln High,ALL,GRAD,9,10\n")
+    data = load(path)
+    assert data.notes == ()
+    assert set(data.counts["school"]) == {"Lincoln High"}
+
+
+def test_student_records_school_names_follow_the_latest_year(tmp_path):
+    path = tmp_path / "students.csv"
+    path.write_text("student_id,year,school,grade,race,graduated\n"
+                    "S1,2023,LINCOLN HIGH,12,MW,1\nS2,2024,Lincoln High,12,MB,1\n")
+    data = load(path)
+    assert set(data.students["school"]) == {"Lincoln High"}
+    assert data.notes[0] == "school 'LINCOLN HIGH' (2022-23) is read as 'Lincoln High', as 2023-24 writes it"
