@@ -345,14 +345,22 @@ def _apply_values(long: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
 
 
 def _years(found: _Found, mapping: Mapping) -> np.ndarray:
+    offset = mapping.year_offset
+
     def parse(value):
         try:
-            return parse_year(value, single=mapping.year_is)
+            year = parse_year(value, single=mapping.year_is)
         except ValueError as error:
             raise ValueError("not a school year" if str(error) == "not a school year"
                              else f"not a school year ({error})") from None
+        if offset and not 1950 <= year + offset <= 2100:
+            raise ValueError(f"not a school year (with year_offset {offset}: {year + offset})")
+        return year + offset
 
-    years = found.parsed("year", parse, None, "a year such as 2024 or 2023-24 (named by the year it ends in)",
+    expected = "a year such as 2024 or 2023-24 (named by the year it ends in)"
+    if offset:
+        expected += f", {offset:+d} years by the mapping's year_offset"
+    years = found.parsed("year", parse, None, expected,
                          default=-1, kind="not a school year")
     return years.to_numpy(dtype=np.int64)
 

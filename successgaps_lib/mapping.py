@@ -36,7 +36,7 @@ STUDENT_FIELDS = tuple(STUDENT_COLUMNS)
 PLACEHOLDERS = ("group", "outcome")
 WIDE_VALUES = ("numerator", "denominator", "rate")
 _TOP_KEYS = ("kind", "file", "layout", "columns", "constants", "wide", "values", "suppressed",
-             "skip_columns", "year_is", "rate_scale", "description")
+             "skip_columns", "year_is", "year_offset", "rate_scale", "description")
 _FILE_KEYS = ("sheet", "header_row", "encoding")
 _WIDE_KEYS = (*WIDE_VALUES, "groups", "outcomes")
 
@@ -58,6 +58,7 @@ class Mapping:
     suppressed: frozenset = frozenset()  # extra suppression markers, folded
     skip_columns: frozenset = frozenset()  # folded
     year_is: str = "end"
+    year_offset: int = 0  # school years added to every year read: a cohort named by its entry year
     rate_scale: int = 100  # 100: rates in percent; 1: fractions
     source: str = "built-in mapping"
 
@@ -226,13 +227,17 @@ def parse_mapping(data, *, source: str = "mapping") -> Mapping:
     skip = data.get("skip_columns", [])
     skip = _names(source, "skip_columns", skip) if skip else ()
     year_is = _choice(source, data, "year_is", ("end", "start"))
+    year_offset = data.get("year_offset", 0)
+    if isinstance(year_offset, bool) or not isinstance(year_offset, int) or not -20 <= year_offset <= 20:
+        raise _fail(source, "year_offset", f"{year_offset!r} is not a whole number of years from -20 to 20 "
+                    "(4: a cohort named by its entry year 2001 is the school year 2004-05)")
     rate_scale = _choice(source, data, "rate_scale", ("percent", "fraction"))
     return Mapping(
         kind=kind, layout=layout, sheet=None if sheet is None else str(sheet), header_row=header_row,
         encoding=encoding, columns=MappingProxyType(columns), constants=MappingProxyType(constants),
         wide=MappingProxyType(wide), tokens=MappingProxyType(tokens), values=MappingProxyType(values),
         suppressed=frozenset("".join(str(m).split()).lower() for m in suppressed),
-        skip_columns=frozenset(fold(s) for s in skip), year_is=year_is,
+        skip_columns=frozenset(fold(s) for s in skip), year_is=year_is, year_offset=year_offset,
         rate_scale=100 if rate_scale == "percent" else 1, source=source,
     )
 

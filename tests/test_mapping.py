@@ -47,6 +47,11 @@ WIDE = {"layout": "wide", "columns": {"year": "SY", "outcome": "IND"}, "constant
     ({"values": {"group": ["Hisp"]}}, "'values.group'"),
     ({"year_is": "middle"}, "'year_is'"),
     ({"rate_scale": "permille"}, "'rate_scale'"),
+    ({"year_offset": "4"}, "'year_offset'"),
+    ({"year_offset": 4.5}, "'year_offset'"),
+    ({"year_offset": True}, "'year_offset'"),
+    ({"year_offset": 21}, "'year_offset'"),
+    ({"year_offset": -21}, "'year_offset'"),
     ({"suppressed": {"*": 1}}, "'suppressed'"),
 ])
 def test_invalid_mappings_name_the_key(data, key):
@@ -206,3 +211,36 @@ def test_intersection_groups_read_back(tmp_path):
 def test_constants_are_checked_when_the_mapping_is_read(constants, key):
     with pytest.raises(ConfigError, match=re.escape(key)):
         parse_mapping({"constants": constants})
+
+
+def test_year_offset_turns_an_entry_cohort_into_the_school_year_it_graduates(tmp_path):
+    mapping = {"columns": {"year": "Cohort", "group": "Subgroup", "numerator": "Graduates",
+                           "denominator": "Cohort Size"},
+               "constants": {"outcome": "graduation"}, "year_offset": 4}
+    text = ("Cohort,Subgroup,Graduates,Cohort Size\n"
+            "2001,All Students,880,1000\n2001,Hispanic,130,150\n2002,All Students,900,1000\n")
+    counts = load(_write(tmp_path, "cohorts.csv", text, mapping)).counts
+    assert sorted(set(counts.year)) == [2005, 2006]  # cohort 2001 graduates in 2004-05
+    assert parse_mapping({"year_offset": -3}).year_offset == -3
+    assert parse_mapping({}).year_offset == 0
+
+
+def test_year_offset_past_the_plausible_years_is_a_problem_of_the_row(tmp_path):
+    mapping = {"columns": {"year": "Cohort", "group": "Subgroup", "numerator": "Graduates",
+                           "denominator": "Cohort Size"},
+               "constants": {"outcome": "graduation"}, "year_offset": 4}
+    text = "Cohort,Subgroup,Graduates,Cohort Size\n2099,All Students,880,1000\n2001,All Students,880,1000\n"
+    data = load(_write(tmp_path, "cohorts.csv", text, mapping), set_aside=True)
+    assert [(p.row, p.column, p.kind) for p in data.problems] == [(2, "Cohort", "not a school year")]
+    assert "year_offset 4: 2103" in data.problems[0].problem
+    assert list(data.counts.year) == [2005]
+
+
+def test_docs_year_offset_example_reads_as_documented(tmp_path):
+    text = (ROOT / "docs" / "mapping.md").read_text(encoding="utf-8")
+    csv_block, yaml_block = re.search(r"```csv\n(Cohort,.*?)```\n\n```yaml\n(.*?)```", text, re.S).groups()
+    data = tmp_path / "cohorts.csv"
+    data.write_text(csv_block, encoding="utf-8")
+    (tmp_path / "cohorts.mapping.yml").write_text(yaml_block, encoding="utf-8")
+    counts = load(data).counts
+    assert set(counts.year) == {2005} and len(counts) == 2
