@@ -470,10 +470,23 @@ def as_of_text(workbook: wbk.Workbook, number: int, now: Callable[[], dt.datetim
 
 # --- PDF -----------------------------------------------------------------------------------------
 
+#: Where Chromium-based browsers live when not on PATH: Debian, macOS, Windows (Edge ships with it).
+BROWSER_PLACES = (
+    "/usr/bin/chromium",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+    r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
+    r"C:\Program Files\Microsoft\Edge\Application\msedge.exe",
+    r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+)
+
+
 def chromium_path() -> str:
-    """The Chromium to print with: $SUCCESSGAPS_CHROMIUM, else chromium on PATH, else /usr/bin/chromium."""
-    for candidate in (os.environ.get("SUCCESSGAPS_CHROMIUM"), shutil.which("chromium"),
-                      shutil.which("chromium-browser"), "/usr/bin/chromium"):
+    """The Chromium to print with: $SUCCESSGAPS_CHROMIUM, else a Chromium-based browser on PATH
+    (chromium, Chrome, Edge), else one in its usual place (``BROWSER_PLACES``)."""
+    on_path = (shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome", "msedge"))
+    for candidate in (os.environ.get("SUCCESSGAPS_CHROMIUM"), *on_path, *BROWSER_PLACES):
         if candidate and Path(candidate).is_file():
             return candidate
     raise HandoutError("Chromium not found to print PDFs: install it (`make setup` does, or "
