@@ -56,7 +56,7 @@ from successgaps_lib.groups import (
 )
 from successgaps_lib.privacy import REASON as PRIVACY_REASON
 from successgaps_lib.screen import GAP_PHRASE_COLUMNS, gap_phrases
-from successgaps_lib.words import school_year
+from successgaps_lib.words import gap_interval, gap_words, school_year
 
 # --- Look ----------------------------------------------------------------------------------
 
@@ -133,6 +133,19 @@ def _pts(x, sign: bool = True) -> str:
         return SUPPRESSED
     value = round(float(x) * 100, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
     return f"{value:+.1f}" if sign and value != 0 else f"{value:.1f}"
+
+
+def _gap(x) -> str:
+    """A difference in words, one sign everywhere (``words.gap_words``); "suppressed" when unknown.
+
+    >>> _gap(-0.191), _gap(float("nan"))
+    ('19.1 points lower', 'suppressed')
+    """
+    return SUPPRESSED if _missing(x) else gap_words(x)
+
+
+def _gap_ci(low, high) -> str:
+    return SUPPRESSED if _missing(low) or _missing(high) else gap_interval(low, high)
 
 
 def _count(n) -> str:
@@ -447,7 +460,7 @@ def _prepare_trend(gaps, *, group=None, outcome=None, comparison=None, school=""
         else:
             parts.append(f"{school_year(year)}: {_pct(rates['group'])} of {_count(row['n_group'])} against "
                          f"{_pct(rates['comparison'])} of {_count(row['n_comparison'])} "
-                         f"(gap {_pts(row.get('difference'))} points)")
+                         f"(gap: {_gap(row.get('difference'))})")
     frame = pd.DataFrame.from_records(records)
     place = _place(rows, school)
     years = list(rows["year"].astype(int))
@@ -480,9 +493,9 @@ def _difference_records(rows: pd.DataFrame, labels: Sequence[str], status: str) 
             "low": None if low is None else low * 100,
             "high": None if high is None else high * 100,
             "label_x": None if difference is None else (high if high is not None else difference) * 100,
-            "value": _pts(difference),
+            "value": _gap(difference).replace(" points", ""),
             "status": STATUS[status][0 if on else 1],
-            "ci": _ci(low, high, _pts),
+            "ci": _gap_ci(low, high),
             "rate_group": _pct(row.get("rate_group")),
             "rate_comparison": _pct(row.get("rate_comparison")),
             "n_group": _count(row["n_group"]),
@@ -507,13 +520,13 @@ def _unknown_gap(row) -> str:
 def _gap_text(row) -> str:
     if _missing(row.get("difference")):
         return _unknown_gap(row)
-    return f"{_pts(row['difference'])} points (95% CI {_ci(row.get('ci_low'), row.get('ci_high'), _pts)})"
+    return f"{_gap(row['difference'])} (95% CI {_gap_ci(row.get('ci_low'), row.get('ci_high'))})"
 
 
 def _difference_sentence(label: str, row) -> str:
     if _missing(row["difference"]):
         return f"{label}: {_unknown_gap(row)}"
-    return (f"{label}: {_pts(row['difference'])} points (95% CI {_ci(row['ci_low'], row['ci_high'], _pts)}; "
+    return (f"{label}: {_gap(row['difference'])} (95% CI {_gap_ci(row['ci_low'], row['ci_high'])}; "
             f"{_count(row['n_group'])} against {_count(row['n_comparison'])} children)")
 
 
@@ -642,7 +655,7 @@ def _prepare_composition(composition, *, dimension=None, outcome=None, year=None
             records.append({
                 "group": str(row["group"]), "measure": name, "share": shares[measure], "label": label,
                 "composition": _pct(shares["composition"]), "enrollment_share": _pct(shares["enrollment_share"]),
-                "difference": f"{_pts(difference)} points",
+                "difference": _gap(difference),
                 "a_group": _count(a_group), "n_group": _count(n_group),
                 "flagged": "yes" if flagged else "no", "reason": reason,
             })
@@ -651,7 +664,7 @@ def _prepare_composition(composition, *, dimension=None, outcome=None, year=None
         else:
             sentences.append(f"{row['group']}: {_pct(shares['composition'])} of the children with the outcome "
                              f"({_count(a_group)}) against {_pct(shares['enrollment_share'])} of enrollment "
-                             f"({_children_count(n_group)}), a difference of {_pts(difference)} points"
+                             f"({_children_count(n_group)}): {_gap(difference)}"
                              + (", more than expected by the E-formula" if flagged else "")
                              + (f" (not measurable: {reason})" if reason else ""))
     if not records:
@@ -807,7 +820,7 @@ def _difference(frame: pd.DataFrame, meta: dict, *, status_title: str):
     low, high = min([*known, 0.0]), max([*known, 0.0])
     pad = max(2.0, (high - low) * 0.08)
     scale = alt.Scale(domain=[low - pad, high + pad * 2.5], nice=False)
-    x = alt.X("difference:Q", title="Gap (percentage points)", scale=scale)
+    x = alt.X("difference:Q", title="Gap in percentage points (left of 0: the group's rate is lower)", scale=scale)
     statuses = next(pair for pair in STATUS.values() if frame["status"].iloc[0] in pair)
     # A legend only when both kinds of point are drawn: filled circle vs open diamond.
     shown = set(frame.loc[frame["difference"].notna(), "status"])

@@ -31,6 +31,7 @@ import pandas as pd
 from .groups import OUTCOMES, RATING_SCALE, ROLES
 from .rubric import Indicator, Rubric
 from .store import Store, TeamWorkError
+from .words import date_text, gap_words
 
 #: Ratings of one indicator this many levels apart or more (Planning and Implemented) are a
 #: disagreement to discuss. Ratings on neighbouring levels are usual among nine people and
@@ -147,15 +148,15 @@ def as_date(text: str | date | None) -> date | None:
 
 
 def format_measure(value: float | None, measure: str = "rate") -> str:
-    """A goal's value for people: '62.0%' for a rate, '-22.0 points' for a gap.
+    """A goal's value for people: '62.0%' for a rate, '22.0 points lower' for a gap (``words.gap_words``).
 
     >>> format_measure(0.62), format_measure(-0.22, "difference"), format_measure(None)
-    ('62.0%', '-22.0 points', '')
+    ('62.0%', '22.0 points lower', '')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if measure == "difference":
-        return f"{value * 100:+.1f} points"
+        return gap_words(value)
     return f"{value * 100:.1f}%"
 
 
@@ -190,7 +191,7 @@ def progress_against_target(goal: Mapping, new_value: float, on: date | str | No
     >>> round(p.share, 2), p.met, round(p.expected, 4), p.on_track
     (0.4, False, 0.67, False)
     >>> p.statement
-    'Four-year graduation, Students with disabilities: 66.0% on 2026-08-31, up 4.0 points from the baseline of 62.0%; 40% of the way to the target of 72.0% by 2027-08-31 (a steady pace would be at 67.0% by now).'
+    'Four-year graduation, Students with disabilities: 66.0% on Aug 31, 2026, up 4.0 points from the baseline of 62.0%; 40% of the way to the target of 72.0% by Aug 31, 2027 (a steady pace would be at 67.0% by now).'
     """  # noqa: E501
     baseline, target = _number(goal, "baseline"), _number(goal, "target")
     value = float(new_value)
@@ -228,14 +229,17 @@ def _goal_statement(goal, measure, value, change, share, met, expected, on_track
     if measure == "difference":
         what = f"{what}, gap with {goal.get('comparison') or 'the comparison'}".lstrip(", ")
     text = f"{what}: " if what else ""
-    text += format_measure(value, measure) + (f" on {as_date(on).isoformat()}" if on else "") + ", "
+    text += format_measure(value, measure) + (f" on {date_text(on)}" if on else "") + ", "
     if abs(change) < 5e-4:
         text += "unchanged from"
+    elif measure == "difference":  # a gap narrows or widens; its sign is in the words already
+        wider = abs(value) - abs(float(goal["baseline"]))
+        text += f"{abs(wider) * 100:.1f} points {'wider' if wider > 0 else 'narrower'} than"
     else:
         text += f"{'up' if change > 0 else 'down'} {abs(change) * 100:.1f} points from"
     text += f" the baseline of {format_measure(float(goal['baseline']), measure)}; "
     target = format_measure(float(goal["target"]), measure)
-    target += f" by {goal['target_date']}" if goal.get("target_date") else ""
+    target += f" by {date_text(goal['target_date'])}" if goal.get("target_date") else ""
     if met:
         return text + f"the target of {target} is reached."
     if share is not None and share < 0:

@@ -186,8 +186,8 @@ def test_schools_chart_sorts_and_names_missing_schools(gaps):
     svg = charts.to_svg(chart)
     assert _points(svg) == 2
     text = charts.describe(chart)
-    # Largest first (Baker +20.0, Adams +7.0), then the schools without a value.
-    assert text.index("Baker: +20.0 points") < text.index("Adams: +7.0 points") < text.index("Carver")
+    # Largest first (Baker +20.0, Adams +7.0), then the schools without a value; the sign said in words.
+    assert text.index("Baker: 20.0 points higher") < text.index("Adams: 7.0 points higher") < text.index("Carver")
     assert "Carver: suppressed to protect privacy" in text
     assert "Dewey: not measured (fewer than 30 children in the group)" in text
     assert ">not measured (fewer than 30 children in the group)<" in svg
@@ -201,7 +201,7 @@ def test_composition_chart_suppressed_group_has_no_bars(composition):
     assert svg.count(">suppressed<") == 2
     text = charts.describe(chart)
     assert "Black or African American: 37.5% of the children with the outcome (60) against 10.0% of " \
-           "enrollment (400 children), a difference of +27.5 points, more than expected" in text
+           "enrollment (400 children): 27.5 points higher, more than expected" in text
     assert "Native Hawaiian or Other Pacific Islander: suppressed" in text
     assert "Of 4,000 children, 160 were suspended out of school." in text
 

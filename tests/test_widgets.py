@@ -106,8 +106,8 @@ def test_a_percentage_shown_again_reads_as_typed(value):
 
 def test_format_measure():
     assert tw.format_measure(0.716) == "71.6%"
-    assert tw.format_measure(-0.191, "difference") == "-19.1 points"
-    assert tw.format_measure(0.05, "difference") == "+5.0 points"
+    assert tw.format_measure(-0.191, "difference") == "19.1 points lower"
+    assert tw.format_measure(0.05, "difference") == "5.0 points higher"
     assert tw.format_measure(float("nan")) == ""
 
 
@@ -123,7 +123,7 @@ def test_halfway_in_time_and_in_value_is_on_track():
     assert p.change == pytest.approx(0.1) and p.needed == pytest.approx(0.2)
     assert p.share == pytest.approx(0.5) and p.expected == pytest.approx(0.7)
     assert (p.met, p.on_track) == (False, True)
-    assert p.statement.endswith("50% of the way to the target of 80.0% by 2027-01-01 (on track).")
+    assert p.statement.endswith("50% of the way to the target of 80.0% by Jan 1, 2027 (on track).")
 
 
 def test_behind_the_straight_line_says_where_a_steady_pace_would_be():
@@ -144,7 +144,7 @@ def test_a_goal_to_lower_a_rate_counts_falling_values_as_progress():
 def test_moving_away_from_the_target_is_said_plainly():
     p = tw.progress_against_target(RAISE, 0.55, on="2026-01-01")
     assert p.share == pytest.approx(-0.25) and p.on_track is False
-    assert "moving away from the target of 80.0% by 2027-01-01." in p.statement
+    assert "moving away from the target of 80.0% by Jan 1, 2027." in p.statement
 
 
 def test_the_straight_line_is_held_at_the_baseline_before_it_and_at_the_target_after_it():
@@ -166,7 +166,8 @@ def test_a_gap_goal_is_stated_as_a_gap_in_points():
     p = tw.progress_against_target(goal, -0.158)
     assert p.share == pytest.approx(0.033 / 0.071)
     assert p.statement.startswith("Four-year graduation, Students with disabilities, gap with all other "
-                                  "children: -15.8 points, up 3.3 points from the baseline of -19.1 points")
+                                  "children: 15.8 points lower, 3.3 points narrower than the baseline of 19.1 "
+                                  "points lower")
 
 
 # --- Plain tables ----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from ..groups import RATING_SCALE, ROLES
 from ..privacy import MIN_SIZE, mask_small_counts
 from ..rubric import Rubric
 from ..store import Store
+from ..words import date_text
 from ..workbook import Workbook
 
 KIND = "sg-teamwork"
@@ -145,7 +146,7 @@ def goals(store: Store, *, min_size: int = MIN_SIZE) -> blocks.Block:
 
 
 def _with_date(values: pd.Series, dates: pd.Series) -> list[str]:
-    return [f"{v} ({d})" if v and d else v for v, d in zip(values, dates, strict=True)]
+    return [f"{v} ({date_text(d)})" if v and d else v for v, d in zip(values, dates, strict=True)]
 
 
 def plan(store: Store, *, min_size: int = MIN_SIZE) -> blocks.Block:
@@ -170,6 +171,7 @@ def plan(store: Store, *, min_size: int = MIN_SIZE) -> blocks.Block:
 
 
 def _span(start: str, due: str) -> str:
+    start, due = date_text(start), date_text(due)
     return f"{start} to {due}" if start and due else start or (f"by {due}" if due else "")
 
 
@@ -182,6 +184,7 @@ def progress(store: Store, *, min_size: int = MIN_SIZE) -> blocks.Block:
         return _nothing("no progress note")
     frame = table.rename(columns={"date": "Date", "goal": "Goal", "activity": "Activity", "status": "Status",
                                   "note": "What happened"})
+    frame["Date"] = frame["Date"].map(date_text)
     return blocks.table(_masked(frame.astype(str), min_size), kind=KIND, caption="Progress on the activities")
 
 
@@ -195,8 +198,9 @@ def goal_progress(store: Store, remeasured: Callable[[pd.Series], list[str]] | N
     if table.empty:
         parts.append(_nothing("no new measurement of the goals"))
     else:
-        frame = pd.DataFrame({"Goal": table["goal"].astype(str), "Date": table["date"], "Value": table["value"],
-                              "Baseline": table["baseline"], "Target": table["target"], "By": table["by"],
+        frame = pd.DataFrame({"Goal": table["goal"].astype(str), "Date": table["date"].map(date_text),
+                              "Value": table["value"], "Baseline": table["baseline"], "Target": table["target"],
+                              "By": table["by"].map(date_text),
                               "Of the way to the target": table["share"], "Target met": table["met"],
                               "On track": table["on_track"]})
         parts.append(blocks.table(frame, kind=KIND, caption="The goals measured again",

@@ -25,6 +25,7 @@ from ..errors import SuccessGapsError
 from ..groups import RATING_SCALE
 from ..privacy import mask_small_counts
 from ..teamwork import as_date
+from ..words import column_label, date_text
 
 #: Background colour of each rating level in tables (the level's name is always written too).
 LEVEL_COLOURS = dict(zip(RATING_SCALE, ("#fde2e1", "#fff4ce", "#e0f0e3", "#d4e9f7"), strict=True))
@@ -160,12 +161,16 @@ def level_cell(level: str) -> str:
     return f'<td style="background:{colour};padding:2px 6px">{html.escape(level or "—")}</td>'
 
 
+#: Columns of the teamwork tables that hold dates (ISO text in the store).
+DATE_COLUMNS = frozenset({"date", "start", "due", "by", "baseline_date", "target_date"})
+
+
 def html_table(frame: pd.DataFrame, *, levels: tuple[str, ...] = (), flag: str | None = None,
                min_size: int | None = None) -> str:
     """A DataFrame as an HTML table; columns in ``levels`` are coloured by rating, and rows whose
     ``flag`` column is true get the disagreement style (their text says so too). With
     ``min_size``, small counts of children in the text are masked (``privacy.mask_small_counts``)."""
-    head = "".join(f'<th style="text-align:left;padding:2px 6px">{html.escape(str(c))}</th>'
+    head = "".join(f'<th style="text-align:left;padding:2px 6px">{html.escape(column_label(c))}</th>'
                    for c in frame.columns if c != flag)
     body = []
     for _, row in frame.iterrows():
@@ -174,6 +179,8 @@ def html_table(frame: pd.DataFrame, *, levels: tuple[str, ...] = (), flag: str |
             if column == flag:
                 continue
             value = "" if pd.isna(row[column]) else str(row[column])
+            if column in DATE_COLUMNS:
+                value = date_text(value)
             if min_size is not None and isinstance(row[column], str):
                 value = mask_small_counts(value, min_size)
             if column in levels:
