@@ -165,7 +165,7 @@ def _cell(page, member: str, indicator: str) -> str:
             if (table.offsetParent === null) continue;
             const heads = [...table.querySelectorAll('thead th')].map(th => th.textContent.trim());
             const col = heads.indexOf(member);
-            if (col < 0 || !heads.includes('consensus')) continue;
+            if (col < 0 || !heads.includes('Consensus')) continue;
             for (const tr of table.querySelectorAll('tbody tr')) {
                 const cells = [...tr.children].map(td => td.textContent.trim());
                 if (cells.includes(indicator)) return cells[col];
