@@ -48,6 +48,7 @@ from . import paths
 from . import workbook as wbk
 from .errors import ConfigError, PrivacyError, SuccessGapsError
 from .groups import MAX_ROOT_CAUSES, MEETINGS, RATING_SCALE
+from .safe_html import csp_meta, loaded_urls, markdown_html
 
 NOTEBOOKS_DIR = paths.NOTEBOOKS
 TEMPLATES_DIR = paths.TEMPLATES
@@ -147,24 +148,18 @@ def timed_steps(steps: list[Mapping[str, Any]], start: dt.datetime, duration: in
 
 # --- Offline check -----------------------------------------------------------------------------
 
-_XMLNS = re.compile(r"""(?i)xmlns(?::[a-z]+)?\s*=\s*["']https?://www\.w3\.org/[^"']*["']""")
-_LINK = re.compile(r"""(?is)<a\s[^>]*href\s*=\s*["']https?://[^"']*["'][^>]*>.*?</a\s*>""")
-_ABSOLUTE = re.compile(r"""(?i)https?://[^\s"'<>)]+""")
-_PROTOCOL_RELATIVE = re.compile(
-    r"""(?i)(?:(?:src|href|srcset|poster|data|action)\s*=\s*["']?|url\(\s*["']?)(//[^\s"'<>)]+)""")
-
-
 def external_urls(page: str) -> list[str]:
-    """Every http(s) URL in an HTML page, except XML namespaces and links (``<a href>``) a reader
-    may follow: any other would make the browser load something from the network.
+    """Every URL the page would make a browser fetch from the network (``safe_html.loaded_urls``):
+    a URL in a note's text, an XML namespace or a link (``<a href>``) a reader may follow is none.
 
     >>> external_urls('<img src="https://cdn.example.com/x.png"><a href="https://ideadata.org">IDC</a>')
     ['https://cdn.example.com/x.png']
     >>> external_urls('<svg xmlns="http://www.w3.org/2000/svg"></svg><script src="//cdn.example.com/r.js">')
     ['//cdn.example.com/r.js']
+    >>> external_urls('<td>Notes at https://example.org/minutes</td>')
+    []
     """
-    page = _LINK.sub("", _XMLNS.sub("", page))
-    return _ABSOLUTE.findall(page) + _PROTOCOL_RELATIVE.findall(page)
+    return loaded_urls(page)
 
 
 def check_self_contained(page: str, source: str) -> str:
@@ -338,10 +333,9 @@ _ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="#[^"]*">[^<]*</a>')
 
 
 def _markdown(text: str) -> str:
-    from nbconvert.filters.markdown_mistune import markdown2html_mistune
-
-    # Headings get a "¶" self-link for notebooks on screen: noise on paper.
-    return _ANCHOR_LINK.sub("", markdown2html_mistune(text))
+    # Only http(s)/mailto links and data: images survive (safe_html); headings get a "¶"
+    # self-link for notebooks on screen: noise on paper.
+    return _ANCHOR_LINK.sub("", markdown_html(text))
 
 
 def _head(env: jinja2.Environment, dirs: list[Path], title: str, footer: str) -> Markup:
@@ -349,7 +343,9 @@ def _head(env: jinja2.Environment, dirs: list[Path], title: str, footer: str) ->
     css = css_path.read_text(encoding="utf-8") if css_path else ""
     if "</" in css:
         raise ConfigError(f"{css_path}: a stylesheet cannot contain '</'")
-    return Markup(env.get_template("handout/head.html.j2").render(title=title, css=Markup(css), footer=footer))
+    head = env.get_template("handout/head.html.j2").render(title=title, css=Markup(css), footer=footer)
+    # The policy goes first, so that it holds even under a workbook's own head template.
+    return Markup(csp_meta() + "\n" + head)
 
 
 def render_document(spec: DocumentSpec, context: Mapping[str, Any], dirs: list[Path]) -> str:
@@ -427,6 +423,7 @@ def export_handout(nb, context: Mapping[str, Any], dirs: list[Path], source: str
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                             anchor_link_text="")
     exporter.register_filter("svg_title", svg_title)
+    exporter.register_filter("markdown2html", _notebook_markdown(exporter))
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=set(REMOVE_TAGS), enabled=True),
                                    enabled=True)
     page, _ = exporter.from_notebook_node(nb, resources={"handout": handout,
@@ -436,6 +433,21 @@ def export_handout(nb, context: Mapping[str, Any], dirs: list[Path], source: str
         raise PrivacyError(f"{source}: the handout would show a table of students (a student_id column); "
                            "show counts protected by privacy.protect() instead")
     return check_self_contained(page, source)
+
+
+def _notebook_markdown(exporter):
+    """nbconvert's ``markdown2html`` filter (Markdown cells and ``text/markdown`` outputs), with
+    only the links and images ``safe_html`` allows."""
+
+    @jinja2.pass_context
+    def markdown2html(context, source: str) -> str:
+        cell = context.get("cell", {})
+        return markdown_html(source, attachments=cell.get("attachments", {}),
+                             anchor_link_text=exporter.anchor_link_text,
+                             exclude_anchor_links=exporter.exclude_anchor_links,
+                             path=context.get("resources", {}).get("metadata", {}).get("path", ""))
+
+    return markdown2html
 
 
 def as_of_text(workbook: wbk.Workbook, number: int, now: Callable[[], dt.datetime] | None = None) -> str:
@@ -458,10 +470,23 @@ def as_of_text(workbook: wbk.Workbook, number: int, now: Callable[[], dt.datetim
 
 # --- PDF -----------------------------------------------------------------------------------------
 
+#: Where Chromium-based browsers live when not on PATH: Debian, macOS, Windows (Edge ships with it).
+BROWSER_PLACES = (
+    "/usr/bin/chromium",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+    r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
+    r"C:\Program Files\Microsoft\Edge\Application\msedge.exe",
+    r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+)
+
+
 def chromium_path() -> str:
-    """The Chromium to print with: $SUCCESSGAPS_CHROMIUM, else chromium on PATH, else /usr/bin/chromium."""
-    for candidate in (os.environ.get("SUCCESSGAPS_CHROMIUM"), shutil.which("chromium"),
-                      shutil.which("chromium-browser"), "/usr/bin/chromium"):
+    """The Chromium to print with: $SUCCESSGAPS_CHROMIUM, else a Chromium-based browser on PATH
+    (chromium, Chrome, Edge), else one in its usual place (``BROWSER_PLACES``)."""
+    on_path = (shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome", "msedge"))
+    for candidate in (os.environ.get("SUCCESSGAPS_CHROMIUM"), *on_path, *BROWSER_PLACES):
         if candidate and Path(candidate).is_file():
             return candidate
     raise HandoutError("Chromium not found to print PDFs: install it (`make setup` does, or "

@@ -398,9 +398,12 @@ def _counts(raw: pd.DataFrame, mapping: Mapping, file, district) -> tuple[pd.Dat
     if "rate" in long:
         numerator = _from_rates(found, numerator, den, mapping)
     value, low, high = (numerator[k].to_numpy(dtype=np.float64) for k in ("value", "low", "high"))
-    at_most = np.array([f"at most the denominator ({d:g})" for d in den], dtype=object)
-    found.add(value > den, "numerator", "numerator above denominator", at_most, kind="numerator above denominator")
-    found.add(np.isnan(value) & (low > den), "numerator", "the range is above the denominator", at_most,
+    above, range_above = value > den, np.isnan(value) & (low > den)
+    at_most = np.full(len(den), "", dtype=object)  # written only where needed: a million rows, a few problems
+    where = np.flatnonzero(above | range_above)
+    at_most[where] = [f"at most the denominator ({d:g})" for d in den[where]]
+    found.add(above, "numerator", "numerator above denominator", at_most, kind="numerator above denominator")
+    found.add(range_above, "numerator", "the range is above the denominator", at_most,
               kind="numerator above denominator")
     known = ~np.isnan(den)
     low = np.where(np.isnan(low) & known, 0.0, low)  # a suppressed count lies between 0 and the denominator

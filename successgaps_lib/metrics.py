@@ -6,6 +6,8 @@ Notation (design.md section 2): in one district or school, ``a_g`` children of g
 * risk ``R = a / n``, with a Wilson score interval;
 * risk difference ``R_g - R_c`` with Newcombe's hybrid score interval (his method 10);
 * risk ratio ``R_g / R_c`` with the Katz log interval;
+* against all children (the group included) both intervals come from those against all
+  other children, through the exact identities of ``all_children_intervals``;
 * alternate risk ratio (district group against all other children in the state), weighted
   risk ratio, composition and the E-formula;
 * the multi-year rule (``consecutive_years``).
@@ -159,6 +161,72 @@ def ratio_interval(a1, n1, a2, n2, confidence: float = CONFIDENCE):
     high = np.where(a2 == 0, np.inf, high)
     bad = ((a1 == 0) & (a2 == 0)) | ~(n1 > 0) | ~(n2 > 0) | np.isnan(a1) | np.isnan(a2)
     return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
+
+
+# Against all children the group is part of the comparison (a_g of a and n_g of n), so the
+# two rates are not independent and the intervals above do not apply to them directly.
+# With the group's share f = n_g / n and all other children R_o = (a - a_g) / (n - n_g):
+#   R_all = f R_g + (1 - f) R_o, so  R_g - R_all = (1 - f)(R_g - R_o)                 (exact)
+#   R_g / R_all = RR_o / (f RR_o + 1 - f) = 1 / (f + (1 - f) / RR_o),  RR_o = R_g / R_o,
+# an increasing function of RR_o (its derivative is (1 - f) / (f RR_o + 1 - f)^2 > 0).
+# f is fixed by the design (the group sizes are known), so a monotone map of an interval of
+# the all-other-children measure, whose two samples ARE independent, is an interval of the
+# all-children one with the same coverage.
+
+def all_children_difference(difference_other, share):
+    """The difference with all children from the difference with all other children.
+
+    ``(1 - share) * difference_other`` with ``share = n_g / n`` (the group's part of all
+    children); applied to both ends of an interval it gives the interval.
+
+    >>> round(float(all_children_difference(0.2, 0.25)), 4)  # 30/100; 30 of the other 300: 0.30 - 0.15
+    0.15
+    """
+    difference_other, share = _arrays(difference_other, share)
+    return (1 - share) * difference_other
+
+
+def all_children_ratio(ratio_other, share):
+    """The risk ratio with all children from the risk ratio with all other children.
+
+    ``ratio_other / (share * ratio_other + 1 - share)``, increasing in ``ratio_other`` (so it
+    maps an interval's ends to the interval's ends): 0 stays 0 and an infinite ratio (no
+    other child with the outcome) becomes ``1 / share``.
+
+    >>> [round(float(x), 4) for x in all_children_ratio([0, 1, 3, np.inf], 0.25)]
+    [0.0, 1.0, 2.0, 4.0]
+    """
+    ratio_other, share = _arrays(ratio_other, share)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1 / (share + (1 - share) / ratio_other)
+
+
+def all_children_intervals(a_g, n_g, a_all, n_all, confidence: float = CONFIDENCE):
+    """Intervals of the difference and of the risk ratio of a group against all children.
+
+    ``(d_low, d_high, r_low, r_high)``: Newcombe's and Katz's intervals against all other
+    children (``a_all - a_g`` of ``n_all - n_g``), mapped through ``all_children_difference``
+    and ``all_children_ratio``. When the group is all the children (no other child) the
+    difference is exactly 0 and the ratio exactly 1.
+
+    30 of 100 against 80 of 1000: all other children are 50 of 900 (Newcombe 0.1616 to
+    0.3412, Katz 3.61 to 8.08) and the group is a tenth of all children, so the difference
+    interval is 0.9 times Newcombe's and the ratio ends are ``1 / (0.1 + 0.9 / RR)``:
+
+    >>> d_low, d_high, r_low, r_high = all_children_intervals(30, 100, 80, 1000)
+    >>> [round(float(x), 4) for x in (d_low, d_high, r_low, r_high)]
+    [0.1455, 0.3071, 2.8627, 4.73]
+    """
+    a_g, n_g, a_all, n_all = _arrays(a_g, n_g, a_all, n_all)
+    a_o, n_o = a_all - a_g, n_all - n_g
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = n_g / n_all
+    d_low, d_high = difference_interval(a_g, n_g, a_o, n_o, confidence)
+    r_low, r_high = ratio_interval(a_g, n_g, a_o, n_o, confidence)
+    everyone = (n_o == 0) & (n_g > 0)
+    d_low, d_high = (np.where(everyone, 0.0, all_children_difference(x, share)) for x in (d_low, d_high))
+    r_low, r_high = (np.where(everyone & (a_g > 0), 1.0, all_children_ratio(x, share)) for x in (r_low, r_high))
+    return d_low, d_high, r_low, r_high
 
 
 # --- Comparisons -------------------------------------------------------------------------
@@ -400,7 +468,7 @@ def _gap_arrays(
                "no children with the outcome in the comparison group"]
     settings = {
         "o_codes": o_codes, "higher_better": higher_better, "lookup": lookup,
-        "all_other": comparison == "all_other", "keep": keep, "min_cell": min_cell, "min_n": min_n,
+        "comparison": comparison, "keep": keep, "min_cell": min_cell, "min_n": min_n,
         "confidence": confidence, "rr_threshold": rr_threshold, "difference_threshold": difference_threshold,
         "numerator": counts["numerator"].to_numpy(float), "denominator": counts["denominator"].to_numpy(float),
     }
@@ -450,7 +518,7 @@ def _decoder(column: pd.Series, factorized: tuple[np.ndarray, list]):
     return lambda rows: pd.array(_as_text(column, rows), dtype="str")
 
 
-def _measure(focal, *, o_codes, higher_better, lookup, all_other, keep, min_cell, min_n, confidence,
+def _measure(focal, *, o_codes, higher_better, lookup, comparison, keep, min_cell, min_n, confidence,
              rr_threshold, difference_threshold, numerator, denominator) -> dict[str, np.ndarray]:
     """The numeric columns of the GAPS table for one chunk of focal rows (positions in ``counts``).
 
@@ -460,7 +528,7 @@ def _measure(focal, *, o_codes, higher_better, lookup, all_other, keep, min_cell
     size = len(focal)
     a_g, n_g = numerator[focal], denominator[focal]
     a_c, n_c, missing = lookup(focal)
-    if all_other:
+    if comparison == "all_other":
         a_c, n_c = a_c - a_g, n_c - n_g
     higher_better = higher_better[o_codes[focal]]
 
@@ -470,7 +538,9 @@ def _measure(focal, *, o_codes, higher_better, lookup, all_other, keep, min_cell
             np.isnan(a_g) | np.isnan(n_g),
             np.isnan(a_c) | np.isnan(n_c),
             (a_g < 0) | (a_g > n_g),
-            (a_c < 0) | (n_c < 0) | (a_c > n_c),
+            (a_c < 0) | (n_c < 0) | (a_c > n_c)
+            # against all children the group is inside the total: the others cannot be negative
+            | ((comparison == "all") & ((a_c - a_g < 0) | (n_c - n_g < 0) | (a_c - a_g > n_c - n_g))),
             n_g == 0,
             n_g < min_n,
             n_c == 0,
@@ -484,8 +554,11 @@ def _measure(focal, *, o_codes, higher_better, lookup, all_other, keep, min_cell
     has_ratio = rr_code == 0
     with np.errstate(divide="ignore", invalid="ignore"):
         difference = ag / ng - ac / nc
-        d_low, d_high = difference_interval(ag, ng, ac, nc, confidence)
-        r_low, r_high = ratio_interval(ag, ng, ac, nc, confidence)
+        if comparison == "all":  # the group is part of the comparison: see all_children_intervals
+            d_low, d_high, r_low, r_high = all_children_intervals(ag, ng, ac, nc, confidence)
+        else:
+            d_low, d_high = difference_interval(ag, ng, ac, nc, confidence)
+            r_low, r_high = ratio_interval(ag, ng, ac, nc, confidence)
         ratio = (ag / ng) / (ac / nc)
         ratio, r_low, r_high = (np.where(has_ratio, x, np.nan) for x in (ratio, r_low, r_high))
         harm_ratio = np.where(hb, 1 / ratio, ratio)
@@ -550,7 +623,12 @@ def compare(
 
     * ``"all_other"`` (default): all other children, from the All students row of the same
       year, district, school and outcome: ``a_c = a_all - a_g``, ``n_c = n_all - n_g``;
-    * ``"all"``: all children (the All students row itself);
+    * ``"all"``: all children (the All students row itself). The group is part of it, so
+      the two rates are not independent: the intervals of the difference and the ratio are
+      those against all other children mapped through the exact identities (difference
+      times ``1 - n_g / n``; ratio ``RR_o / (f RR_o + 1 - f)``), see
+      ``all_children_intervals``. A group with more children (or more with the outcome)
+      than All students is then "the comparison counts do not add up";
     * ``"group"``: the named group ``reference`` (e.g. ``"White"``) in the same place. By
       default the other groups of its dimension are measured; measuring the reference
       against itself is an error;

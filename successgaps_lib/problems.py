@@ -94,7 +94,9 @@ def write_csv(problems: list[Problem], path) -> Path:
     """Write ``problems.csv`` (one line per problem, as ``frame``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame(problems).to_csv(path, index=False)
+    from .formulas import write_csv as write_neutralised
+
+    write_neutralised(frame(problems), path)  # a value like =HYPERLINK(...) must not run when opened
     return path
 
 

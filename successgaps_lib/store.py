@@ -58,6 +58,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError, SuccessGapsError
+from .formulas import cell_text
+from .formulas import restore as restore_cell
 from .groups import (
     ACTIVITY_STATUSES,
     GOAL_MEASURES,
@@ -726,8 +728,8 @@ class Store:
             writer = csv.writer(buffer, lineterminator="\n")
             writer.writerow(columns)
             for row in snapshot[table]:
-                writer.writerow(["" if row[c] is None else repr(row[c]) if isinstance(row[c], float)
-                                 else row[c] for c in columns])
+                # Text that a spreadsheet would run (=, +, -, @ ...) gets an apostrophe; import removes it.
+                writer.writerow([cell_text(row[c]) for c in columns])
             _write_atomically(directory / f"{table}.csv", buffer.getvalue())
         _write_atomically(directory / "schema_version.txt", f"{FORMAT} {self.schema_version}\n")
         return directory
@@ -826,7 +828,9 @@ class Store:
     @staticmethod
     def _import_value(table: str, column: str, kind: str, value, parse: bool):
         if parse:  # CSV holds text: read it back by the column's type
-            if kind == "INTEGER":
+            if kind == "TEXT":
+                value = restore_cell(value)
+            elif kind == "INTEGER":
                 value = int(value)
             elif kind == "REAL":
                 value = None if value == "" else float(value)

@@ -136,6 +136,104 @@ def test_all_children():
     assert gap.difference == pytest.approx(0.22) and gap.risk_ratio == pytest.approx(3.75)
 
 
+def test_all_children_intervals_by_hand():
+    # 30 of 100 against 80 of 1000. All other children: 50 of 900; the group is f = 1/10 of all.
+    # Difference: 0.30 - 0.08 = 0.22 = 0.9 x (0.30 - 0.0556). Newcombe against the others
+    # (Wilson 30/100 = 0.21886 to 0.39762, 50/900 = 0.04240 to 0.07254): 0.16164 to 0.34119,
+    # times 0.9: 0.14548 to 0.30707.
+    # Ratio: 3.75 = 5.4 / (0.1 x 5.4 + 0.9). Katz against the others: exp(ln 5.4 +/- 1.95996 x
+    # sqrt(1/30 - 1/100 + 1/50 - 1/900)) = 3.6098 to 8.0779; mapped: 1 / (0.1 + 0.9 / 3.6098) =
+    # 2.8627 and 1 / (0.1 + 0.9 / 8.0779) = 4.7300.
+    gap = one(compare(make([(ALL_STUDENTS, 80, 1000), (SWD, 30, 100)]), comparison="all"))
+    assert (gap.difference, gap.ci_low, gap.ci_high) == pytest.approx((0.22, 0.14548, 0.30707), abs=5e-5)
+    assert (gap.risk_ratio, gap.rr_ci_low, gap.rr_ci_high) == pytest.approx((3.75, 2.8627, 4.7300), abs=5e-4)
+    # Not the intervals of two independent samples (which would count the group twice).
+    naive_low, naive_high = difference_interval(30, 100, 80, 1000)
+    assert abs(gap.ci_low - naive_low) > 0.005 and abs(gap.ci_high - naive_high) > 0.005
+
+
+def random_places(rng, places=300, groups=("Hispanic/Latino", "Asian", "Black or African American", "White",
+                                           SWD, "English learners", "Economically disadvantaged", "Migrant")):
+    """Random consistent counts: in each place, each group is part of All students (any gap size)."""
+    rows = []
+    for place in range(places):
+        total = int(rng.choice([40, 200, 1000, 5000]) * rng.uniform(0.5, 1.5))
+        with_outcome = int(rng.binomial(total, rng.choice([0.01, 0.1, 0.5, 0.9])))
+        rows.append((place, ALL_STUDENTS, with_outcome, total))
+        for group in groups:
+            n = int(rng.integers(1, total + 1)) if rng.random() < 0.9 else total  # now and then everyone
+            low, high = max(0, n - (total - with_outcome)), min(with_outcome, n)
+            rows.append((place, group, int(rng.integers(low, high + 1)), n))
+    return as_counts(pd.DataFrame([
+        {"year": 2025, "district": f"D{place}", "school": "", "group": g, "outcome": OSS,
+         "numerator": a, "denominator": n} for place, g, a, n in rows]))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(("min_n", "min_cell"), [(1, 1), (30, 10)])
+def test_all_children_follow_the_identity_on_random_tables(seed, min_n, min_cell):
+    counts = random_places(np.random.default_rng(seed))
+    options = {"min_n": min_n, "min_cell": min_cell, "statements": False}
+    every = compare(counts, comparison="all", **options).set_index(["district", "group"])
+    other = compare(counts, comparison="all_other", **options).set_index(["district", "group"])
+    assert every.index.equals(other.index)
+    # Measurable against all other children implies measurable against all children (more children).
+    assert not (other["measurable"] & ~every["measurable"]).any()
+    both = every[other["measurable"]]
+    others = other[other["measurable"]]
+    assert len(both) > 1000
+    share = both["n_group"] / both["n_comparison"]
+    # Point estimates: straight from the counts, and the identity.
+    np.testing.assert_allclose(both["difference"], both["a_group"] / both["n_group"]
+                               - both["a_comparison"] / both["n_comparison"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(both["difference"], (1 - share) * others["difference"], rtol=0, atol=1e-12)
+    for column in ("ci_low", "ci_high"):
+        np.testing.assert_allclose(both[column], (1 - share) * others[column], rtol=0, atol=1e-12)
+    # Ratio, where the all-other-children ratio is calculated (the all-children one then is too).
+    ratio = others["risk_ratio"].notna()
+    assert ratio.sum() > 500 and both.loc[ratio, "risk_ratio"].notna().all()
+    f, rr = share[ratio], both[ratio]
+
+    def mapped(r):
+        return r / (f * r + 1 - f)
+
+    direct = (rr["a_group"] / rr["n_group"]) / (rr["a_comparison"] / rr["n_comparison"])
+    np.testing.assert_allclose(rr["risk_ratio"], direct, rtol=1e-12)
+    for column in ("risk_ratio", "rr_ci_low", "rr_ci_high"):
+        np.testing.assert_allclose(rr[column], mapped(others.loc[ratio, column]), rtol=1e-12)
+    # The intervals hold their estimate, and the score (hence the flag) is the mapped interval's end.
+    tiny = 1e-12
+    assert ((both["ci_low"] <= both["difference"] + tiny) & (both["difference"] <= both["ci_high"] + tiny)).all()
+    low, high = rr["rr_ci_low"], rr["rr_ci_high"]
+    assert ((low <= rr["risk_ratio"] * (1 + tiny)) & (rr["risk_ratio"] <= high * (1 + tiny))).all()
+    np.testing.assert_allclose(both["score"], both["ci_low"], rtol=0, atol=tiny)  # suspension: lower is better
+    assert both["flagged"].any() and (both.loc[both["flagged"], "ci_low"] > 0).all()
+    everyone = both["n_group"] == both["n_comparison"]
+    assert everyone.sum() == 0  # nobody left to compare with: never measurable against all other children
+    alone = every[every["measurable"] & (every["n_group"] == every["n_comparison"])]
+    assert len(alone) > 50 and (alone["difference"] == 0).all() and (alone["ci_low"] == 0).all()
+    assert (alone["ci_high"] == 0).all() and not alone["flagged"].any()
+
+
+def test_all_children_ratio_maps_the_ends():
+    share = np.array([0.1, 0.5, 0.9])
+    # Increasing in the all-other ratio, 0 stays 0, infinity becomes 1 / share, 1 stays 1.
+    values = metrics.all_children_ratio(np.array([[0.0], [0.5], [1.0], [2.0], [np.inf]]), share)
+    assert (np.diff(values, axis=0) > 0).all()
+    np.testing.assert_allclose(values[[0, 2, 4]], [[0, 0, 0], [1, 1, 1], 1 / share])
+    # An infinite upper end (no other child with the outcome) gives the exact all-children ratio:
+    # 12 of 40 when all 12 of 1000 with the outcome are in the group: 0.3 / 0.012 = 25 = 1000 / 40.
+    d_low, d_high, r_low, r_high = metrics.all_children_intervals(12, 40, 12, 1000)
+    assert r_high == pytest.approx(25.0) and 1 < r_low < 25 and 0 < d_low < 0.3 - 0.012 < d_high
+
+
+def test_all_children_counts_must_hold_the_group():
+    # 90 of 100 in the group but 80 of 1000 in all: the other children would be -10 of 900.
+    gap = one(compare(make([(ALL_STUDENTS, 80, 1000), (SWD, 90, 100)]), comparison="all"))
+    assert not gap.measurable and gap.reason.startswith("the comparison counts do not add up")
+    assert np.isnan(gap.ci_low) and not gap.flagged
+
+
 def test_named_group():
     counts = make([(ALL_STUDENTS, 100, 1000), ("White", 20, 500), ("Black or African American", 40, 200),
                    ("Asian", 5, 100), (SWD, 30, 150)])
@@ -424,9 +522,10 @@ def test_a_group_equal_to_everyone(p):
     a, n = p
     counts = make([(ALL_STUDENTS, a, n), (SWD, a, n)])
     gap = one(compare(counts, comparison="all", min_n=1, min_cell=1, statements=False))
-    assert gap.difference == 0 and gap.ci_low <= 0 <= gap.ci_high and not gap.flagged
+    # The group IS the comparison: the difference is exactly 0 and the ratio exactly 1, with no uncertainty.
+    assert gap.difference == 0 and gap.ci_low == 0 == gap.ci_high and not gap.flagged
     if a:
-        assert gap.risk_ratio == pytest.approx(1.0)
+        assert gap.risk_ratio == pytest.approx(1.0) and gap.rr_ci_low == 1 == gap.rr_ci_high
     other = one(compare(counts, min_n=1, min_cell=1, statements=False))  # all other children: nobody left
     assert not other.measurable and other.reason == "no children in the comparison group"
 

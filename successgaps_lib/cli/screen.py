@@ -48,6 +48,7 @@ def _screen_arguments(p: argparse.ArgumentParser) -> None:
 @command("screen", "rank every success gap in a data file", _screen_arguments)
 def run_screen(args: argparse.Namespace) -> int:
     from .. import privacy
+    from ..formulas import write_csv
     from ..load import load
     from ..screen import screen
 
@@ -69,7 +70,7 @@ def run_screen(args: argparse.Namespace) -> int:
     shown = _filtered(shown, args)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        _csv_frame(shown).to_csv(args.out, index=False)
+        write_csv(_csv_frame(shown), args.out)  # text that would run as a formula is neutralised
     print(_summary(shown, args.top))
     if args.out:
         print(f"\nAll {len(shown):,} screened gaps written to {args.out}")
