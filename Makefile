@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= build/demo
 
-.PHONY: setup demo test lint bench present data clean help
+.PHONY: setup demo test test-room lint bench present data clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -38,6 +38,9 @@ demo: setup  ## screen the demo district and build every meeting's handouts into
 test: setup  ## lint, then run the whole suite
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+test-room: setup  ## the room's load test: 40 page loads from 4 browsers (about 9 minutes)
+	$(BIN)/python -m pytest -m room tests/browser/test_room.py
 
 lint: setup  ## ruff
 	$(BIN)/ruff check .

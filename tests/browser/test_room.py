@@ -21,7 +21,8 @@ from tests.browser import room_loads
 from tests.browser.conftest import ARTIFACTS, start_server, stop_server
 from tests.demo_copy import copy_demo_workbook
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# Nine minutes of a room's traffic: run by `make test-room`, not by `make test` (see pyproject's addopts).
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.room]
 
 LOADS = 40
 SCREENS = 4
