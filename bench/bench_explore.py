@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from successgaps_lib import present  # noqa: E402
 from successgaps_lib.interactive import explore  # noqa: E402
 from successgaps_lib.paths import DEMO_WORKBOOK  # noqa: E402
 
@@ -135,9 +136,9 @@ def in_browser(changes: int) -> tuple[float, float] | None:
     nbformat.write(notebook, folder / "explore.ipynb")
     port = free_port()
     voila = [sys.executable, "-m", "voila", str(folder / "explore.ipynb"), "--no-browser", f"--port={port}",
-             "--Voila.ip=127.0.0.1", "--ServerApp.token=", "--VoilaConfiguration.show_tracebacks=True"]
+             "--Voila.ip=127.0.0.1", "--ServerApp.token=", *present.template_arguments(folder)]
     log = (folder / "voila.log").open("w")
-    server = subprocess.Popen(voila, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(voila, cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=present.template_env(folder))
     url = f"http://127.0.0.1:{port}/"
     try:
         for _ in range(300):
