@@ -48,6 +48,7 @@ from . import paths
 from . import workbook as wbk
 from .errors import ConfigError, PrivacyError, SuccessGapsError
 from .groups import MAX_ROOT_CAUSES, MEETINGS, RATING_SCALE
+from .nowrap import keep_together
 from .safe_html import csp_meta, loaded_urls, markdown_html
 
 NOTEBOOKS_DIR = paths.NOTEBOOKS
@@ -611,6 +612,8 @@ def build_meeting(workbook: wbk.Workbook, job: _Job, out: Path, dirs: list[Path]
 
 
 def _write(path: Path, text: str) -> Path:
+    if path.suffix == ".html":
+        text = keep_together(text)  # dates and intervals never broken across printed lines
     path.write_text(text, encoding="utf-8")
     return path
 
