@@ -189,42 +189,41 @@ def determinations(ratios: pd.DataFrame, settings: Settings, *, year: int | None
         return pd.DataFrame({c: [] for c in DETERMINATION_COLUMNS})
     year = int(ratios["year"].max()) if year is None else int(year)
     window = max(settings.consecutive_years, 3 if settings.progress else 1)
-    years = list(range(year - window + 1, year + 1))
-    recent = ratios[ratios["year"].isin(years)]
-    current = ratios[ratios["year"] == year]
     key = ["district", "race", "category"]
-    by_year = {y: rows.set_index(key) for y, rows in recent.groupby("year")}
+    current = ratios[ratios["year"] == year].reset_index(drop=True)
+    # the window's years side by side, oldest last: offset 0 is this year, 1 the year before, ...
+    ratio, above, found = [], [], []
+    for offset in range(window):
+        earlier = ratios.loc[ratios["year"] == year - offset, [*key, "ratio", "exceeds"]]
+        joined = current[key].merge(earlier.assign(_found=True), on=key, how="left")
+        ratio.append(joined["ratio"].to_numpy(dtype=float))
+        above.append(joined["exceeds"].astype("boolean").fillna(False).to_numpy(dtype=bool))
+        found.append(joined["_found"].astype("boolean").fillna(False).to_numpy(dtype=bool))
+    run = np.zeros(len(current), dtype=np.int64)
+    going = np.ones(len(current), dtype=bool)
+    for offset in range(window):
+        going &= above[offset]
+        run += going
+    nan = np.full(len(current), np.nan)
+    ratio_1 = ratio[1] if window > 1 else nan
+    ratio_2 = ratio[2] if window > 2 else nan
+    needed = settings.consecutive_years
     out = []
-    for row in current.itertuples(index=False):
-        k = (row.district, row.race, row.category)
-        history = []  # (year, ratio, exceeds) from the oldest
-        for y in years:
-            table = by_year.get(y)
-            found = table is not None and k in table.index
-            history.append((y, float(table.at[k, "ratio"]) if found else np.nan,
-                            bool(table.at[k, "exceeds"]) if found else False, found))
-        run = 0
-        for _, _, above, _ in reversed(history):
-            if not above:
-                break
-            run += 1
-        needed = settings.consecutive_years
-        ratio_1 = history[-2][1] if len(history) >= 2 else np.nan
-        ratio_2 = history[-3][1] if len(history) >= 3 else np.nan
-        meets = run >= needed
+    for i, row in enumerate(current.itertuples(index=False)):
         progress = None
-        if settings.progress is not None:
-            progress = _fell(ratio_2, ratio_1, settings) and _fell(ratio_1, row.ratio, settings)
-        identified = bool(meets and not progress)
+        if settings.progress is not None and run[i] >= needed:  # only asked of a district that would be identified
+            progress = _fell(ratio_2[i], ratio_1[i], settings) and _fell(ratio_1[i], row.ratio, settings)
+        identified = bool(run[i] >= needed and not progress)
         out.append({
             "year": year, "district": row.district, "race": row.race, "category": row.category,
             "ratio_kind": row.ratio_kind, "ratio": row.ratio, "threshold": row.threshold, "exceeds": row.exceeds,
-            "years_exceeded": run, "consecutive_years": needed, "ratio_1_year_before": ratio_1,
-            "ratio_2_years_before": ratio_2,
+            "years_exceeded": int(run[i]), "consecutive_years": needed, "ratio_1_year_before": ratio_1[i],
+            "ratio_2_years_before": ratio_2[i],
             "reasonable_progress": "" if progress is None else ("yes" if progress else "no"),
             "identified": identified,
-            "years": "; ".join(_year_text(y, r, above, found) for y, r, above, found in history),
-            "why": _why(row, run, needed, progress, identified, settings),
+            "years": "; ".join(_year_text(year - o, ratio[o][i], above[o][i], found[o][i])
+                               for o in reversed(range(window))),
+            "why": _why(row, int(run[i]), needed, progress, identified, settings),
         })
     return pd.DataFrame(out, columns=DETERMINATION_COLUMNS)
 
@@ -238,21 +237,22 @@ def _year_text(year: int, ratio: float, above: bool, found: bool) -> str:
 
 
 def _why(row, run: int, needed: int, progress, identified: bool, settings: Settings) -> str:
+    """Why, in plain words, with no figure computed from counts (the ratios have their own columns)."""
     threshold = f"{row.threshold:g}"
     what = "alternate risk ratio" if row.ratio_kind == ALTERNATE else "risk ratio"
     if row.ratio_kind == NOT_CALCULATED:
         return f"Not identified: {row.reason.removeprefix('not calculated: ')}, so no ratio is calculated."
     if not row.exceeds:
-        return f"Not identified: the {what} ({row.ratio:.2f}) is not above the threshold of {threshold}."
-    years = "year" if needed == 1 else f"{needed} consecutive years"
+        return f"Not identified: the {what} is not above the threshold of {threshold}."
+    years = "one year" if needed == 1 else f"{needed} consecutive years"
     if run < needed:
         return (f"Not identified yet: the {what} is above the threshold of {threshold} in {run} consecutive "
                 f"year{'s' if run != 1 else ''}; the state identifies after {years}.")
     if progress:
-        return (f"Not identified: the {what} is above the threshold of {threshold}, but it fell in each of the "
-                f"two prior consecutive years by at least the state's standard of reasonable progress "
-                f"({settings.progress_words().removeprefix('the ratio fell by at least ').split(' in each')[0]}).")
-    tail = "" if settings.progress is None else "; it did not fall enough in each of the two prior years to count as reasonable progress"
+        return (f"Not identified: the {what} is above the threshold of {threshold}, but the district made "
+                f"reasonable progress: {settings.progress_words()}.")
+    tail = ("" if settings.progress is None else
+            "; it did not fall enough in each of the two prior years to count as reasonable progress")
     span = "this year" if needed == 1 else f"each of the last {needed} consecutive years"
     return f"Identified: the {what} is above the threshold of {threshold} in {span}{tail}."
 
