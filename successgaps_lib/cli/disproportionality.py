@@ -48,11 +48,10 @@ def _progress_bar(total: int, enabled: bool):
 @command("disproportionality", "determine significant disproportionality for every district (34 CFR 300.647)",
          _arguments)
 def run_disproportionality(args: argparse.Namespace) -> int:
+    from ..disproportionality import determinations, district_determinations, read_settings, report, risk_ratios
+    from ..disproportionality.read import read_counts
     from ..errors import ConfigError
     from ..parse import parse_year
-    from ..disproportionality import determinations, district_determinations, read_settings, risk_ratios
-    from ..disproportionality import report
-    from ..disproportionality.read import read_counts
 
     config = args.config or args.file.with_name("state.yml")
     if args.config is None and not config.is_file():

@@ -158,15 +158,18 @@ def counts_from_students(students: pd.DataFrame, *, source: str = "students") ->
     ...     "disability": ["Y", "N", "Y"], "disability_category": ["AUT", "", "SLD"],
     ...     "environment": ["RC39LT", "", "RC80"], "oss_days": [12, 0, 0], "iss_days": 0, "removals": [2, 0, 0]})
     >>> c = counts_from_students(s)
-    >>> c[(c.race == "Black or African American") & c.category.isin(["identification_aut",
-    ...     "placement_lt40", "discipline_oss_gt10", "discipline_removals"])][["category", "count", "population"]].values.tolist()
-    [['identification_aut', 1, 2], ['placement_lt40', 1, 1], ['discipline_oss_gt10', 1, 1], ['discipline_removals', 2, 1]]
+    >>> black = c[(c.race == "Black or African American") & c.category.isin(["identification_aut",
+    ...     "placement_lt40", "discipline_oss_gt10", "discipline_removals"])]
+    >>> black[["category", "count", "population"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['identification_aut', 1, 2], ['placement_lt40', 1, 1], ['discipline_oss_gt10', 1, 1],
+     ['discipline_removals', 2, 1]]
     """
     needed = ["year", "district", "race", "disability"]
     missing = [c for c in needed if c not in students.columns]
     if missing:
         raise InputError(source, "missing required column", column=missing[0],
-                         expected=f"student records with {', '.join(needed)} (and {', '.join(list(STUDENT_COLUMNS)[3:])})")
+                         expected=f"student records with {', '.join(needed)} "
+                                  f"(and {', '.join(list(STUDENT_COLUMNS)[3:])})")
     frame = students
     base = pd.DataFrame({
         "year": _translate(frame, "year", parse_year, source, "a school year", "not a school year").astype("int64"),

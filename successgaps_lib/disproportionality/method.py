@@ -35,7 +35,8 @@ category when it is for at least one group (``district_determinations``).
 >>> counts = pd.DataFrame({"year": 2024, "district": "North", "category": "identification",
 ...     "race": ["Black or African American", "White"], "count": [60, 40], "population": [300, 800]})
 >>> r = risk_ratios(counts, parse_settings({"risk_ratio_threshold": 3}))
->>> r[r.race == "Black or African American"][["risk", "comparison_risk", "ratio", "ratio_kind", "exceeds"]].values.tolist()
+>>> r[r.race == "Black or African American"][["risk", "comparison_risk", "ratio", "ratio_kind",
+...     "exceeds"]].values.tolist()
 [[0.2, 0.05, 4.0, 'risk ratio', True]]
 """
 
@@ -153,7 +154,8 @@ def _measure(rows: pd.DataFrame, others: pd.DataFrame, settings: Settings) -> pd
         if n_d[i] < size[i]:
             why = f"the district's comparison group has fewer than {size[i]} children at risk (minimum n-size)"
         elif a_d[i] < cell[i]:
-            why = f"the district's comparison group has fewer than {cell[i]} {noun[i]} with the outcome (minimum cell size)"
+            why = (f"the district's comparison group has fewer than {cell[i]} {noun[i]} with the outcome "
+                   "(minimum cell size)")
         else:
             why = "no child of the district's comparison group has the outcome"
         reason[i] = (f"alternate risk ratio: {why}" if use_arr[i] else
@@ -188,7 +190,7 @@ def determinations(ratios: pd.DataFrame, settings: Settings, *, year: int | None
     if not len(ratios):
         return pd.DataFrame({c: [] for c in DETERMINATION_COLUMNS})
     year = int(ratios["year"].max()) if year is None else int(year)
-    window = max(settings.consecutive_years, 3 if settings.progress else 1)
+    window = 3  # the regulation's longest look back: shown whatever the state's choice
     key = ["district", "race", "category"]
     current = ratios[ratios["year"] == year].reset_index(drop=True)
     # the window's years side by side, oldest last: offset 0 is this year, 1 the year before, ...

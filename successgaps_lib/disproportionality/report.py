@@ -27,7 +27,8 @@ registered here: this module imports ``privacy``, never the reverse):
 >>> counts = pd.DataFrame({"year": 2024, "district": "D", "category": "identification",
 ...     "race": ["Black or African American", "White", "Asian"], "count": [60, 40, 12], "population": [300, 800, 15]})
 >>> shown, _ = publish(risk_ratios(counts, s), determinations(risk_ratios(counts, s), s))
->>> shown[shown.race.isin(["Asian", "Black or African American", "White"])][["race", "ratio_kind", "suppressed"]].values.tolist()
+>>> three = shown[shown.race.isin(["Asian", "Black or African American", "White"])]
+>>> three[["race", "ratio_kind", "suppressed"]].values.tolist()
 [['Asian', 'not calculated', True], ['Black or African American', 'risk ratio', True], ['White', 'risk ratio', False]]
 
 (12 of the 15 Asian children: 3 without, under 10, so that cell is hidden, and the Black group's
@@ -72,7 +73,8 @@ def _engine_counts(ratios: pd.DataFrame) -> pd.DataFrame:
     cells = pd.DataFrame({"year": ratios["year"], "district": ratios["district"], "school": "",
                           "group": ratios["race"], "outcome": ratios["category"], "numerator": a,
                           "denominator": ratios["population"]})
-    totals = cells.groupby(["year", "district", "school", "outcome"], as_index=False)[["numerator", "denominator"]].sum()
+    totals = cells.groupby(["year", "district", "school", "outcome"], as_index=False)[
+        ["numerator", "denominator"]].sum()
     return as_counts(pd.concat([cells, totals.assign(group=privacy.ALL_STUDENTS)], ignore_index=True))
 
 
@@ -202,7 +204,7 @@ def report_context(ratios: pd.DataFrame, dets: pd.DataFrame, settings, *, source
                 if r is None:
                     cells.append({"text": "", "title": "", "mark": ""})
                     continue
-                hidden = bool(getattr(r, privacy.ROW_FLAG))
+                hidden = bool(getattr(r, privacy.ROW_FLAG, False))
                 text = (privacy.SUPPRESSED if hidden else "–" if r.ratio_kind == NOT_CALCULATED
                         else f"{r.ratio:.2f}" + ("†" if r.ratio_kind == ALTERNATE else ""))
                 mark = "identified" if r.identified else ("above" if r.years_exceeded and not hidden else "")
@@ -212,7 +214,8 @@ def report_context(ratios: pd.DataFrame, dets: pd.DataFrame, settings, *, source
                          "why": [f"{r.race}: {r.why}" for r in identified.itertuples(index=False)]})
         rows.sort(key=lambda r: (not r["identified"], r["district"]))
         sections.append({"id": cid, "name": category.name, "area": AREAS[category.area],
-                         "population": category.population, "ages": f"ages {category.ages[0]} through {category.ages[1]}",
+                         "population": category.population,
+                         "ages": f"ages {category.ages[0]} through {category.ages[1]}",
                          "paragraph": category.paragraph, "threshold": f"{settings.threshold(cid):g}",
                          "min_cell": settings.min_cell(cid), "min_n": settings.min_n(cid),
                          "removals": category.counts == "removals", "rows": rows,
