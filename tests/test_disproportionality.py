@@ -348,3 +348,16 @@ def test_student_records_give_the_same_counts(tmp_path):
     assert tuple(c.loc[(BLACK, "discipline_oss_le10"), ["count", "population"]]) == (1, 2)
     assert tuple(c.loc[(HISP, "identification"), ["count", "population"]]) == (0, 0)  # age 2 is not counted
     assert "student_id" not in c.reset_index()
+
+
+def test_districts_are_protected_alone_as_together_and_progress_counts_them():
+    data = random_state(5, districts=7)
+    s = parse_settings({"risk_ratio_threshold": 2, "min_cell_size": 3, "min_n_size": 5})
+    done = []
+    ratios = risk_ratios(data, s, progress=done.append, chunk=3)
+    assert done == [3, 3, 1]
+    ticks = []
+    one_by_one = hidden_rows(ratios, progress=ticks.append, chunk=1)
+    assert sum(ticks) == 7 and len(ticks) == 7
+    together = hidden_rows(ratios, chunk=10_000)
+    assert one_by_one.any() and (one_by_one == together).all()

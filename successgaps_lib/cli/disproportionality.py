@@ -37,11 +37,11 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
 
 
-def _progress_bar(total: int, enabled: bool):
+def _progress_bar(what: str, total: int, enabled: bool):
     from tqdm import tqdm
 
-    # shown only on a terminal and only once the run has lasted two seconds
-    return tqdm(total=total, desc="districts", unit="district", file=sys.stderr, delay=2.0, leave=False,
+    # shown only on a terminal, and only once the step has lasted two seconds
+    return tqdm(total=total, desc=what, unit="district", file=sys.stderr, delay=2.0, leave=False,
                 disable=not enabled or not sys.stderr.isatty())
 
 
@@ -70,14 +70,13 @@ def run_disproportionality(args: argparse.Namespace) -> int:
         if year not in set(counts["year"]):
             have = ", ".join(str(y) for y in sorted(set(counts["year"])))
             raise ConfigError(f"--year {args.year}: {args.file} has no data for that year (it has {have})")
-    bar = _progress_bar(counts["district"].nunique(), not args.no_progress)
-    try:
+    districts_total = counts["district"].nunique()
+    with _progress_bar("ratios", districts_total, not args.no_progress) as bar:
         ratios = risk_ratios(counts, settings, progress=bar.update)
-    finally:
-        bar.close()
     dets = determinations(ratios if year is None else ratios[ratios["year"] <= year], settings, year=year)
-    min_size = settings.privacy_min_size
-    shown_ratios, shown_dets = report.publish(ratios, dets, min_size=min_size, audience=not args.data_team)
+    with _progress_bar("privacy", districts_total, not args.no_progress and not args.data_team) as bar:
+        shown_ratios, shown_dets = report.publish(ratios, dets, min_size=settings.privacy_min_size,
+                                                  audience=not args.data_team, progress=bar.update)
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     report.write_csv(shown_dets, out / "determinations.csv")

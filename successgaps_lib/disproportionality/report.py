@@ -39,6 +39,7 @@ with it, or the Asian figures would come back as the district's total minus the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -78,10 +79,28 @@ def _engine_counts(ratios: pd.DataFrame) -> pd.DataFrame:
     return as_counts(pd.concat([cells, totals.assign(group=privacy.ALL_STUDENTS)], ignore_index=True))
 
 
-def hidden_rows(ratios: pd.DataFrame, *, min_size: int = privacy.MIN_SIZE) -> np.ndarray:
-    """True for each row of ``ratios`` whose ratio the privacy layer hides."""
+def hidden_rows(ratios: pd.DataFrame, *, min_size: int = privacy.MIN_SIZE,
+                progress: Callable[[int], None] | None = None, chunk: int = 100) -> np.ndarray:
+    """True for each row of ``ratios`` whose ratio the privacy layer hides.
+
+    Every partition and link of the privacy engine lies inside one district (the state
+    comparison is checked by the primary rules only), so districts are protected ``chunk`` at a
+    time with the same result as all at once; ``progress(k)`` after each ``k`` districts.
+    """
+    hide = np.zeros(len(ratios), dtype=bool)
     if not len(ratios):
-        return np.zeros(0, dtype=bool)
+        return hide
+    names = pd.unique(ratios["district"])
+    district = ratios["district"].to_numpy()
+    for start in range(0, len(names), chunk):
+        part = np.isin(district, names[start:start + chunk])
+        hide[part] = _hidden(ratios[part], min_size)
+        if progress is not None:
+            progress(len(names[start:start + chunk]))
+    return hide
+
+
+def _hidden(ratios: pd.DataFrame, min_size: int) -> np.ndarray:
     state = (ratios["comparison"] == STATE_OTHERS).to_numpy()
     a = np.minimum(ratios["count"].to_numpy(), ratios["population"].to_numpy())
     a_c = np.minimum(ratios["comparison_count"].to_numpy(), ratios["comparison_population"].to_numpy())
@@ -97,8 +116,8 @@ def hidden_rows(ratios: pd.DataFrame, *, min_size: int = privacy.MIN_SIZE) -> np
     return shown[privacy.ROW_FLAG].reindex(gaps.index).to_numpy(dtype=bool)  # hidden rows move to the end
 
 
-def _protect_ratios(table: pd.DataFrame, *, min_size: int) -> pd.DataFrame:
-    hide = hidden_rows(table, min_size=min_size)
+def _protect_ratios(table: pd.DataFrame, *, min_size: int, hidden: np.ndarray | None = None) -> pd.DataFrame:
+    hide = hidden_rows(table, min_size=min_size) if hidden is None else np.asarray(hidden, dtype=bool)
     out = table.assign(category_name=[CATEGORIES[c].name for c in table["category"]])
     out["ratio"] = out["ratio"].mask(hide)
     out["exceeds"] = out["exceeds"].astype(object).mask(hide, "")
@@ -107,8 +126,10 @@ def _protect_ratios(table: pd.DataFrame, *, min_size: int) -> pd.DataFrame:
     return out[[*PUBLISHED_RATIOS, privacy.ROW_FLAG]].reset_index(drop=True)
 
 
-def _protect_determinations(table: pd.DataFrame, *, min_size: int, ratios: pd.DataFrame) -> pd.DataFrame:
-    hide = pd.Series(hidden_rows(ratios, min_size=min_size), index=pd.MultiIndex.from_frame(
+def _protect_determinations(table: pd.DataFrame, *, min_size: int, ratios: pd.DataFrame,
+                            hidden: np.ndarray | None = None) -> pd.DataFrame:
+    hidden = hidden_rows(ratios, min_size=min_size) if hidden is None else np.asarray(hidden, dtype=bool)
+    hide = pd.Series(hidden, index=pd.MultiIndex.from_frame(
         ratios[["year", "district", "race", "category"]]))
     out = table.assign(category_name=[CATEGORIES[c].name for c in table["category"]])
 
@@ -142,15 +163,18 @@ privacy.register_kind(DETERMINATIONS_KIND, lambda t: {"race", "category", "ident
 
 
 def publish(ratios: pd.DataFrame, dets: pd.DataFrame, *, min_size: int = privacy.MIN_SIZE,
-            audience: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ratio table and the determinations as they may be shown, both marked by ``privacy.protect``."""
+            audience: bool = True, progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ratio table and the determinations as they may be shown, both marked by ``privacy.protect``.
+
+    ``progress(k)`` is called after each ``k`` districts protected (audience only)."""
     if not audience:
         return (privacy.protect(ratios.assign(category_name=[CATEGORIES[c].name for c in ratios["category"]]),
                                 kind=RATIOS_KIND, audience=False),
                 privacy.protect(dets.assign(category_name=[CATEGORIES[c].name for c in dets["category"]]),
                                 kind=DETERMINATIONS_KIND, audience=False))
-    return (privacy.protect(ratios, kind=RATIOS_KIND, min_size=min_size),
-            privacy.protect(dets, kind=DETERMINATIONS_KIND, min_size=min_size, ratios=ratios))
+    hidden = hidden_rows(ratios, min_size=min_size, progress=progress)
+    return (privacy.protect(ratios, kind=RATIOS_KIND, min_size=min_size, hidden=hidden),
+            privacy.protect(dets, kind=DETERMINATIONS_KIND, min_size=min_size, ratios=ratios, hidden=hidden))
 
 
 # --- Files ---------------------------------------------------------------------------------------
@@ -210,8 +234,9 @@ def report_context(ratios: pd.DataFrame, dets: pd.DataFrame, settings, *, source
                 mark = "identified" if r.identified else ("above" if r.years_exceeded and not hidden else "")
                 cells.append({"text": text, "title": f"{r.years}. {r.why}", "mark": mark})
             identified = d[d["identified"].astype(bool)]
+            telling = d[d["identified"].astype(bool) | (d["years_exceeded"] > 0)]  # identified, or on the way
             rows.append({"district": district, "identified": bool(len(identified)), "cells": cells,
-                         "why": [f"{r.race}: {r.why}" for r in identified.itertuples(index=False)]})
+                         "why": [f"{r.race}: {r.why}" for r in telling.itertuples(index=False)]})
         rows.sort(key=lambda r: (not r["identified"], r["district"]))
         sections.append({"id": cid, "name": category.name, "area": AREAS[category.area],
                          "population": category.population,
