@@ -361,3 +361,27 @@ def test_districts_are_protected_alone_as_together_and_progress_counts_them():
     assert sum(ticks) == 7 and len(ticks) == 7
     together = hidden_rows(ratios, chunk=10_000)
     assert one_by_one.any() and (one_by_one == together).all()
+
+
+def test_no_hidden_ratio_reaches_a_published_file(tmp_path):
+    # Asian: 12 of 15 (3 without the outcome): its ratio (8.80) and a partner's must not be written anywhere
+    source = tmp_path / "small.csv"
+    counts([("A", BLACK, 60, 300), ("A", WHITE, 40, 800), ("A", "Asian", 12, 15),
+            ("B", BLACK, 50, 400), ("B", WHITE, 90, 900)]).to_csv(source, index=False)
+    config = tmp_path / "state.yml"
+    config.write_text("risk_ratio_threshold: 2\nmin_n_size: 10\n")
+    out = tmp_path / "out"
+    assert main(["disproportionality", str(source), "--config", str(config), "--out", str(out)]) == 0
+    s = parse_settings({"risk_ratio_threshold": 2, "min_n_size": 10})
+    ratios = risk_ratios(pd.read_csv(source), s)
+    hidden = hidden_rows(ratios)
+    secret = {f"{r:.2f}" for r in ratios.loc[hidden, "ratio"].dropna()}
+    public = {f"{r:.2f}" for r in ratios.loc[~hidden, "ratio"].dropna()}
+    assert "8.80" in secret and len(secret) >= 2 and public
+    texts = {name: (out / name).read_text() for name in ("ratios.csv", "determinations.csv", "districts.csv",
+                                                        "report.html")}
+    for value in secret - public:
+        assert not any(value in text for text in texts.values()), value
+    assert all(any(value in text for text in texts.values()) for value in public)
+    for count in ("60", "300", "800", "12", "15"):  # no count, even a large one
+        assert f",{count}," not in texts["ratios.csv"] and f">{count}<" not in texts["report.html"]

@@ -81,7 +81,7 @@ def run_disproportionality(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     report.write_csv(shown_dets, out / "determinations.csv")
     report.write_csv(shown_ratios, out / "ratios.csv")
-    districts = district_determinations(dets)
+    districts = district_determinations(shown_dets)  # from the published table: nothing more than it says
     from ..formulas import write_csv
 
     write_csv(districts, out / "districts.csv")  # identified yes/no and group names only: no figure

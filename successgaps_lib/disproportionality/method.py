@@ -263,7 +263,8 @@ def district_determinations(dets: pd.DataFrame) -> pd.DataFrame:
     """One row per district and category: identified when at least one group is, with the groups named.
 
     Columns: year, district, category, identified, groups (identified, in the regulation's
-    order), groups_above (above the threshold this year), groups_calculated.
+    order), groups_above (above the threshold this year), groups_calculated. Reads only columns
+    the published determinations keep, so it may be given those (``report.publish``).
     """
     if not len(dets):
         return pd.DataFrame({c: [] for c in ("year", "district", "category", "identified", "groups", "groups_above",
@@ -273,6 +274,6 @@ def district_determinations(dets: pd.DataFrame) -> pd.DataFrame:
         rows.append({"year": year, "district": district, "category": category,
                      "identified": bool(part["identified"].any()),
                      "groups": ", ".join(part.loc[part["identified"], "race"]),
-                     "groups_above": ", ".join(part.loc[part["exceeds"].astype(bool), "race"]),
+                     "groups_above": ", ".join(part.loc[part["years_exceeded"] > 0, "race"]),
                      "groups_calculated": int((part["ratio_kind"] != NOT_CALCULATED).sum())})
     return pd.DataFrame(rows)

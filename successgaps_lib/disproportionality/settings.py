@@ -53,11 +53,13 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ..errors import ConfigError
+from ..metrics import MIN_CELL, MIN_N
 from .categories import CATEGORIES, category_id
 
-#: Defaults the regulation presumes reasonable (34 CFR 300.647(b)(1)(iv)): the largest values.
-MIN_CELL_SIZE = 10
-MIN_N_SIZE = 30
+#: Defaults the regulation presumes reasonable (34 CFR 300.647(b)(1)(iv)): the largest values
+#: (the same as the screen's, ``metrics.MIN_CELL`` and ``metrics.MIN_N``).
+MIN_CELL_SIZE = MIN_CELL
+MIN_N_SIZE = MIN_N
 #: Default number of consecutive years: identify in the first year above the threshold.
 CONSECUTIVE_YEARS = 1
 PRIVACY_MIN_SIZE = 10
