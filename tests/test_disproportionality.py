@@ -356,6 +356,9 @@ def test_districts_are_protected_alone_as_together_and_progress_counts_them():
     done = []
     ratios = risk_ratios(data, s, progress=done.append, chunk=3)
     assert done == [3, 3, 1]
+    steps = []
+    determinations(ratios, s, progress=steps.append)
+    assert sum(steps) == 7
     ticks = []
     one_by_one = hidden_rows(ratios, progress=ticks.append, chunk=1)
     assert sum(ticks) == 7 and len(ticks) == 7

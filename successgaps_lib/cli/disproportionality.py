@@ -73,7 +73,9 @@ def run_disproportionality(args: argparse.Namespace) -> int:
     districts_total = counts["district"].nunique()
     with _progress_bar("ratios", districts_total, not args.no_progress) as bar:
         ratios = risk_ratios(counts, settings, progress=bar.update)
-    dets = determinations(ratios if year is None else ratios[ratios["year"] <= year], settings, year=year)
+    with _progress_bar("determinations", districts_total, not args.no_progress) as bar:
+        dets = determinations(ratios if year is None else ratios[ratios["year"] <= year], settings, year=year,
+                              progress=bar.update)
     with _progress_bar("privacy", districts_total, not args.no_progress and not args.data_team) as bar:
         shown_ratios, shown_dets = report.publish(ratios, dets, min_size=settings.privacy_min_size,
                                                   audience=not args.data_team, progress=bar.update)

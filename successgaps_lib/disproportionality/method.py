@@ -184,9 +184,11 @@ def _fell(before: float, after: float, settings: Settings) -> bool:
     return before - after >= settings.progress_amount - _TOLERANCE
 
 
-def determinations(ratios: pd.DataFrame, settings: Settings, *, year: int | None = None) -> pd.DataFrame:
+def determinations(ratios: pd.DataFrame, settings: Settings, *, year: int | None = None,
+                   progress: Callable[[int], None] | None = None) -> pd.DataFrame:
     """The determination of ``year`` (default: the latest in ``ratios``) for every district, group and
-    category: ``DETERMINATION_COLUMNS``, with the years behind it and why, in plain words."""
+    category: ``DETERMINATION_COLUMNS``, with the years behind it and why, in plain words.
+    ``progress(1)`` is called as each district is done."""
     if not len(ratios):
         return pd.DataFrame({c: [] for c in DETERMINATION_COLUMNS})
     year = int(ratios["year"].max()) if year is None else int(year)
@@ -211,22 +213,27 @@ def determinations(ratios: pd.DataFrame, settings: Settings, *, year: int | None
     ratio_2 = ratio[2] if window > 2 else nan
     needed = settings.consecutive_years
     out = []
+    districts = current["district"].to_numpy()
     for i, row in enumerate(current.itertuples(index=False)):
-        progress = None
+        if progress is not None and i and districts[i] != districts[i - 1]:
+            progress(1)
+        shown_progress = None
         if settings.progress is not None and run[i] >= needed:  # only asked of a district that would be identified
-            progress = _fell(ratio_2[i], ratio_1[i], settings) and _fell(ratio_1[i], row.ratio, settings)
-        identified = bool(run[i] >= needed and not progress)
+            shown_progress = _fell(ratio_2[i], ratio_1[i], settings) and _fell(ratio_1[i], row.ratio, settings)
+        identified = bool(run[i] >= needed and not shown_progress)
         out.append({
             "year": year, "district": row.district, "race": row.race, "category": row.category,
             "ratio_kind": row.ratio_kind, "ratio": row.ratio, "threshold": row.threshold, "exceeds": row.exceeds,
             "years_exceeded": int(run[i]), "consecutive_years": needed, "ratio_1_year_before": ratio_1[i],
             "ratio_2_years_before": ratio_2[i],
-            "reasonable_progress": "" if progress is None else ("yes" if progress else "no"),
+            "reasonable_progress": "" if shown_progress is None else ("yes" if shown_progress else "no"),
             "identified": identified,
             "years": "; ".join(_year_text(year - o, ratio[o][i], above[o][i], found[o][i])
                                for o in reversed(range(window))),
-            "why": _why(row, int(run[i]), needed, progress, identified, settings),
+            "why": _why(row, int(run[i]), needed, shown_progress, identified, settings),
         })
+    if progress is not None and len(current):
+        progress(1)
     return pd.DataFrame(out, columns=DETERMINATION_COLUMNS)
 
 
