@@ -128,10 +128,7 @@ def _apply(frame: pd.DataFrame, mapping: dict, fields) -> pd.DataFrame:
 
 def read_counts(path, *, mapping=None) -> pd.DataFrame:
     """The counts table of the file at ``path`` (counts or student records), through ``mapping`` if given."""
-    path = Path(path)
-    if mapping is None:
-        found = path.with_name(path.stem + ".mapping.yml")
-        mapping = found if found.is_file() else None
+    path = Path(path)  # no mapping is looked for beside the file: <stem>.mapping.yml is the screen's format
     spec = read_mapping(mapping) if mapping is not None else {"kind": None, "columns": {}, "constants": {},
                                                               "values": {}, "sheet": None}
     expect = [n for names in spec["columns"].values() for n in names] or [*COLUMNS, "student_id"]
