@@ -388,3 +388,22 @@ def test_no_hidden_ratio_reaches_a_published_file(tmp_path):
     assert all(any(value in text for text in texts.values()) for value in public)
     for count in ("60", "300", "800", "12", "15"):  # no count, even a large one
         assert f",{count}," not in texts["ratios.csv"] and f">{count}<" not in texts["report.html"]
+
+
+def test_cli_reads_another_layout_through_a_mapping(tmp_path, capsys):
+    source = tmp_path / "lea.csv"
+    source.write_text("Report of the State\nSY,LEA,RaceEth,Cat,N,AtRisk\n"
+                      "2023-24,North,Black,Autism,30,300\n2023-24,North,MW,Autism,20,1000\n")
+    mapping = tmp_path / "m.yml"
+    mapping.write_text("columns: {year: SY, district: LEA, race: RaceEth, category: Cat, count: N, "
+                       "population: AtRisk}\nvalues: {race: {Black: MB}}\n")
+    config = tmp_path / "state.yml"
+    config.write_text("risk_ratio_threshold: 3\n")
+    out = tmp_path / "out"
+    assert main(["disproportionality", str(source), "--mapping", str(mapping), "--config", str(config),
+                 "--out", str(out)]) == 0
+    assert "North: Identification: autism (Black or African American)" in capsys.readouterr().out
+    mapping.write_text("colums: {year: SY}\n")
+    assert main(["disproportionality", str(source), "--mapping", str(mapping), "--config", str(config)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "did you mean 'columns'" in err and "\n" not in err
