@@ -510,6 +510,18 @@ class Store:
             return change.upsert("ratings", {"member": member, "indicator": indicator},
                                  {"rating": rating, "evidence": evidence, "notes": notes})
 
+    def set_ratings(self, member: str, ratings: Iterable[Mapping], *, by: str | None = None,
+                    route: str | None = None) -> int:
+        """Record several of one member's ratings in one transaction (all or none); returns how
+        many indicators changed. Each mapping has ``indicator`` and any of rating, evidence, notes."""
+        changed = 0
+        with self._write(by or member, route) as change:
+            change.require_member(member)
+            for row in ratings:
+                values = {k: row.get(k) for k in ("rating", "evidence", "notes")}
+                changed += change.upsert("ratings", {"member": member, "indicator": row["indicator"]}, values)
+        return changed
+
     def ratings(self, member: str | None = None) -> pd.DataFrame:
         """Columns member, indicator, rating, evidence, notes, updated_at."""
         if member is None:

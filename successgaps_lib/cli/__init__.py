@@ -13,7 +13,7 @@ import sys
 
 from .. import __version__
 from ..errors import SuccessGapsError
-from . import backup, check, demo, handouts, lab, present, screen  # noqa: F401  (each registers its commands)
+from . import backup, check, demo, handouts, homework, lab, present, screen  # noqa: F401  (each registers its commands)
 from .registry import COMMANDS, Command, command
 
 __all__ = ["COMMANDS", "Command", "build_parser", "command", "main"]
