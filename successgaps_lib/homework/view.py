@@ -76,6 +76,7 @@ def member_page(member: str, workbook: str | os.PathLike | None = None) -> widge
             return _message("This link belongs to nobody on the team any more. Ask the facilitator for yours.")
         view = member_view(OwnStore(store, member), rubric, [s.id for s in work.sections], member=member)
         view.member.disabled = True
+        view.say("Rate each indicator of every section; each change is saved at once.")
         heading = widgets.HTML(
             f'<header class="sg-header"><div><div class="sg-district">{html.escape(wb.name)}</div>'
             f'<h1 class="sg-title">Your ratings, {html.escape(member)}</h1>'
