@@ -13,8 +13,8 @@ Why it is built this way:
   (``busy_timeout``) for another instead of failing; each change re-reads the row it changes
   inside its transaction, so no one's edit is overwritten by a stale copy.
 - **A history.** Each change writes who, when, which table and row, which field, the
-  old and new values, and the route it came by (``ROUTES``: a dashboard in the room, a paper
-  sheet typed in, an Excel homework file, a member's personal link), in the same
+  old and new values, and the route it came by (``ROUTES``: a dashboard, a paper sheet typed
+  in, an Excel homework file, a member's personal link), in the same
   transaction as the change itself.
 - **Crash-safe.** A process killed mid-write leaves the last committed state (SQLite's
   journal rolls the unfinished transaction back); ``synchronous=FULL`` makes each commit
@@ -82,7 +82,6 @@ ROUTES: dict[str, str] = {
     "paper": "from a paper rating sheet, typed in",
     "excel": "from an Excel homework file (successgaps import-homework)",
     "link": "through the member's own link on the school network",
-    "import": "imported from another store's export",
 }
 
 #: The store's file name when ``Store.open`` is given a folder.

@@ -281,6 +281,10 @@ def test_cli_homework_then_import_homework(folder, tmp_path, capsys):
     captured = capsys.readouterr()
     assert "1 saved" in captured.out
     assert captured.err.count("\n") == 1 and str(bad) in captured.err
+    paper = fill(out / f"meeting-02-homework-{slug(TEAM[3])}.xlsx", {"DB-2": ("Exemplary", "typed from paper")})
+    assert cli_main(["import-homework", str(folder), str(paper), "--meeting", "2", "--paper"]) == 0
+    with Store.open(folder) as store:
+        assert store.history("ratings", f"{TEAM[3]} | DB-2").iloc[-1]["route"] == "paper"
     assert cli_main(["homework", str(folder), "--meeting", "5", "--no-pdf"]) == 2
     assert "reviews no rubric section" in capsys.readouterr().err
 

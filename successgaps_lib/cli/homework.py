@@ -76,6 +76,8 @@ def import_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", type=Path, nargs="+", metavar="FILE", help="returned Excel homework files (.xlsx)")
     p.add_argument("--meeting", type=_meeting, metavar="N",
                    help="the meeting the homework is for (default: the current homework)")
+    p.add_argument("--paper", action="store_true",
+                   help="the files were typed in from members' paper rating sheets: record the route 'paper'")
     p.add_argument("--overwrite", action="store_true",
                    help="take the file's rating even where someone changed it elsewhere after the file was written")
 
@@ -86,7 +88,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from ..homework.excel import import_files
 
     wb = workbooks.load(args.dir, check_files=False)
-    report = import_files(wb, args.files, meeting=args.meeting, overwrite=args.overwrite)
+    report = import_files(wb, args.files, meeting=args.meeting, overwrite=args.overwrite,
+                          route="paper" if args.paper else "excel")
     for line in report.lines:
         print(line)
     for line in report.refused:

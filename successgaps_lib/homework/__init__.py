@@ -1,8 +1,8 @@
 """Homework away from the room: each member rates the rubric sections of a meeting on their own.
 
 Between meetings each member rates, before meeting N, the sections meeting N reviews (the
-workbook's ``rubric_sections`` for that meeting, else the meetings ``templates/rubric.yml``
-assigns). Three ways, all ending in the team's store, whose history says who, when and by
+workbook's ``rubric_sections`` for that meeting, else the sections ``templates/rubric.yml``
+assigns to it). Three ways, all ending in the team's store, whose history says who, when and by
 which route (``store.ROUTES``):
 
 - **paper** (``homework.sheets``): a printable rating sheet per member, HTML and PDF, in the

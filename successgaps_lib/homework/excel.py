@@ -14,7 +14,9 @@ and refused with one line saying why when it is not one of ours, belongs to anot
 meeting, names a member not on the team, has an indicator not in the homework or a rating
 outside the scale. Its ratings are saved in one transaction with route ``excel``, by the member.
 A rating someone changed in the store after the file was written (in a dashboard, through a
-link, from another file) is kept, and the import says so, unless ``overwrite``.
+link, from another file) is kept, and the import says so, unless ``overwrite``. A paper rating
+sheet comes in the same way: the facilitator types it into the member's file and imports it
+with route ``paper`` (``import-homework --paper``).
 
 >>> import tempfile, datetime as dt
 >>> from pathlib import Path
@@ -256,9 +258,9 @@ class ImportReport:
 
 
 def _route_words(route: str) -> str:
-    return {"dashboard": "in a dashboard", "link": "through the member's link", "excel": "from another Excel file",
-            "paper": "from a paper sheet", "import": "by an import"}.get(route, "in the store" if route not in ROUTES
-                                                                          else route)
+    words = {"dashboard": "in a dashboard", "link": "through the member's link", "excel": "from an Excel file",
+             "paper": "from a paper sheet"}
+    return words.get(route, "in the store" if route not in ROUTES else route)
 
 
 def _changed_since(store: Store, member: str, indicator: str, since: dt.datetime) -> dict | None:
@@ -269,7 +271,7 @@ def _changed_since(store: Store, member: str, indicator: str, since: dt.datetime
 
 
 def import_file(store: Store, wb: workbooks.Workbook, path: Path, *, meeting: int | None,
-                overwrite: bool = False) -> list[str]:
+                overwrite: bool = False, route: str = "excel") -> list[str]:
     """Check one returned file and save its ratings; returns the lines to print. Raises
     HomeworkFileError (nothing saved) when the file is refused."""
     returned = read_file(path)
@@ -306,7 +308,7 @@ def import_file(store: Store, wb: workbooks.Workbook, path: Path, *, meeting: in
                          f"says {fields['rating'] or 'not rated'!r} (--overwrite takes the file's)")
             continue
         take.append({"indicator": row["indicator"], **fields})
-    changed = store.set_ratings(returned.member, take, by=returned.member, route="excel") if take else 0
+    changed = store.set_ratings(returned.member, take, by=returned.member, route=route) if take else 0
     rated = sum(1 for r in returned.rows if r["rating"])
     lines.insert(0, f"{path.name}: {returned.member}, homework for meeting {returned.meeting}: {rated} of "
                     f"{len(work.indicator_ids)} indicators rated; {changed} saved, "
@@ -316,11 +318,12 @@ def import_file(store: Store, wb: workbooks.Workbook, path: Path, *, meeting: in
 
 
 def import_files(wb: workbooks.Workbook, files: Iterable[str | Path], *, meeting: int | None = None,
-                 overwrite: bool = False) -> ImportReport:
+                 overwrite: bool = False, route: str = "excel") -> ImportReport:
     """Import every file; a refused file is one line in ``refused`` and changes nothing.
 
     ``meeting`` defaults to the current homework's (``homework.current``); with none current,
-    each file's own meeting is taken.
+    each file's own meeting is taken. ``route`` is 'excel', or 'paper' for a member's paper
+    sheet the facilitator typed into the member's file.
     """
     report = ImportReport()
     if meeting is None:
@@ -329,7 +332,8 @@ def import_files(wb: workbooks.Workbook, files: Iterable[str | Path], *, meeting
     with open_team_store(wb) as store:
         for file in files:
             try:
-                report.lines += import_file(store, wb, Path(file), meeting=meeting, overwrite=overwrite)
+                report.lines += import_file(store, wb, Path(file), meeting=meeting, overwrite=overwrite,
+                                            route=route)
             except SuccessGapsError as error:
                 report.refused.append(" ".join(str(error).split()))
     return report
