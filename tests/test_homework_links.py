@@ -126,6 +126,11 @@ def test_member_pages_are_written_signed_with_the_name_as_a_literal(workbook, tm
     config = json.loads((launch.runtime / "config" / "voila.json").read_text())
     assert "execute_request" not in config["MappingKernelManager"]["allowed_message_types"]
     assert "comm_msg" in config["MappingKernelManager"]["allowed_message_types"]
+    source = nbformat.read(present.LIVE_NOTEBOOKS / f"{present.MEMBER_NOTEBOOK}.ipynb", as_version=4)
+    nbformat.validate(source)
+    code = [c for c in source.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)  # committed without outputs
+    assert len(code) <= 3 and any("member_page(member)" in c.source for c in code)  # a call, not logic
     loopback = present.build(present.Settings(workbook=workbook), tmp_path / "rt2")
     assert loopback.members == {} and not list(loopback.served.glob("homework_*"))
 
