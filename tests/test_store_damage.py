@@ -278,3 +278,37 @@ def test_a_read_only_folder_is_one_line_and_reading_still_works(tmp_path, store_
     assert result.stderr.startswith("successgaps: error: ") and "Traceback" not in result.stderr
     assert side_files(folder) == [] and not (folder / "backups").exists()
     assert (folder / DEFAULT_NAME).read_bytes() == store_bytes
+
+
+
+def test_kernels_creating_the_store_together_never_take_each_other_for_damage(tmp_path):
+    """A guard for the refusal above (main passes it too): a new store appears whole, never as 0 bytes.
+
+    Threads stand for kernels here: each has its own SQLite connection, and SQLite and the file
+    system calls run outside Python's lock, so the creations race as processes would.
+    """
+    import threading
+
+    shutil.copy(ROOT / "data" / "demo" / "workbook" / SEED_NAME, tmp_path / SEED_NAME)
+    for round in range(2):
+        folder = tmp_path / f"round{round}"
+        folder.mkdir()
+        barrier, outcomes = threading.Barrier(6), []
+
+        def kernel(folder=folder, barrier=barrier, outcomes=outcomes):
+            barrier.wait()
+            try:
+                with Store.open(folder, by="kernel") as store:
+                    outcomes.append("seeded" if store.seed(tmp_path / SEED_NAME) else "opened")
+            except Exception as error:  # noqa: BLE001 - reported by the assert below
+                outcomes.append(f"{type(error).__name__}: {error}")
+
+        threads = [threading.Thread(target=kernel) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert sorted(outcomes) == ["opened"] * 5 + ["seeded"], outcomes
+        assert [p.name for p in folder.iterdir() if ".new-" in p.name] == []  # no temporary file left
+        with Store.open(folder, readonly=True) as store:
+            assert len(store.ratings()) > 0
