@@ -369,6 +369,9 @@ class Store:
         self.clock = clock or (lambda: datetime.now(UTC))
         self._columns: dict[str, list[tuple[str, str]]] = {}
         self.readonly = False  # set by ``open(..., readonly=True)``: writing is refused
+        #: The history rows of each change made through this object, oldest first: (first id, last id).
+        #: ``undo.undo`` reverts one; the history itself stays the record of everyone's changes.
+        self.changes: list[tuple[int, int]] = []
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -523,12 +526,16 @@ class Store:
             try:
                 self._con.execute("BEGIN IMMEDIATE")
                 try:
+                    first = self._con.execute("SELECT coalesce(max(id), 0) FROM history").fetchone()[0] + 1
                     yield _Change(self, by or self.by or "unknown")
+                    last = self._con.execute("SELECT coalesce(max(id), 0) FROM history").fetchone()[0]
                 except BaseException:
                     if self._con.in_transaction:
                         self._con.execute("ROLLBACK")
                     raise
                 self._con.execute("COMMIT")
+                if last >= first:
+                    self.changes.append((first, last))
             except sqlite3.OperationalError as error:
                 if self._con.in_transaction:
                     self._con.execute("ROLLBACK")
