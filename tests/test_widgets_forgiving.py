@@ -192,6 +192,7 @@ def test_a_rating_says_saved_beside_the_indicator_and_can_be_undone(store, rubri
     assert store.ratings("Ana").iloc[0].rating == "Planning" and row.rating.value == "Planning"
     view.undo_button.click()
     assert store.ratings("Ana").empty and row.rating.value == ""
+    assert set(store.history("ratings")["who"]) == {"Ana"}  # her undo is hers in the history
 
     consensus = facilitator_view(store, rubric, by="Karen")
     line = consensus.rows["DB-1"]

@@ -156,7 +156,7 @@ class StoreView(widgets.VBox):
             self.say("Nothing to undo.", near=self.undo_status)
             return False
         try:
-            what = undo(self.store, *self.undo_stack[-1], by=self.by)
+            what = undo(self.store, *self.undo_stack[-1], by=self._undo_by())
         except (SuccessGapsError, sqlite3.Error) as error:
             self.say(f"Not undone: {error}", error=True, near=self.undo_status)
             return False
@@ -165,6 +165,11 @@ class StoreView(widgets.VBox):
         self.refresh()
         self.say(f"Undone: {what}.", near=self.undo_status)
         return True
+
+    def _undo_by(self) -> str | None:
+        """Who the history names for an undo (a member's own view: the member)."""
+        member = getattr(self, "member", None)
+        return self.by or (member.value if isinstance(member, widgets.Dropdown) and member.value else None)
 
     def say(self, text: str, *, error: bool = False, near: widgets.HTML | None = None) -> None:
         """Show ``text`` in the status line ``near`` a control (default: the view's own)."""
@@ -232,7 +237,8 @@ def text_box(placeholder: str = "", description: str = "", *, width: str = "100%
     1280 px projector: never the 130 px a default box leaves beside a long label)."""
     return widgets.Text(placeholder=placeholder, description=description, continuous_update=True,
                         style={"description_width": "initial"},
-                        layout=widgets.Layout(width=width, min_width="16em", flex="1 1 auto"))
+                        layout=widgets.Layout(width=width, min_width="14em",
+                                              flex="1 1 auto" if width == "100%" else "0 0 auto"))
 
 
 def date_picker(description: str) -> widgets.DatePicker:
