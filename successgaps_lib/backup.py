@@ -10,6 +10,10 @@ folder copied while a server runs, without its ``-wal`` file, misses the last ch
 - ``backup(folder, to)`` writes one consistent copy with SQLite's online backup API (safe while
   dashboards are writing: the copy is one moment's state), named with the date and time,
   ``team_work-2025-10-08-1930.sqlite``; the copy is a complete store (no ``-wal`` file needed).
+  A damaged store is not copied (its check fails first), so a backup is always a whole store;
+- ``restore(folder, source)`` puts the newest backup (or a named backup, JSON or CSV export)
+  in place of the store; the file it replaces is kept beside it, renamed, never deleted
+  (``successgaps restore DIR``, the command a damaged store's message names).
 
 >>> import tempfile, pathlib, datetime as dt
 >>> from successgaps_lib.store import Store
@@ -22,6 +26,13 @@ folder copied while a server runs, without its ``-wal`` file, misses the last ch
 >>> with Store.open(copy) as store:
 ...     store.members()["name"].tolist()
 ['Ana Diaz']
+>>> _ = (folder / "team_work.sqlite").write_bytes(b"")  # a failed sync empties the store
+>>> restored, kept = restore(folder)
+>>> restored == copy, kept.name.startswith("team_work-replaced-")
+(True, True)
+>>> with Store.open(folder) as store:
+...     store.members()["name"].tolist()
+['Ana Diaz']
 """
 
 from __future__ import annotations
@@ -32,8 +43,9 @@ import os
 import sqlite3
 from pathlib import Path
 
+from . import storefile
 from .errors import SuccessGapsError
-from .store import BUSY_TIMEOUT_S, DEFAULT_NAME
+from .store import BUSY_TIMEOUT_S, DEFAULT_NAME, Store, StoreDamaged
 
 
 class BackupError(SuccessGapsError):
@@ -87,10 +99,19 @@ def backup(folder: str | os.PathLike, to: str | os.PathLike, *, now: dt.datetime
     """Write one consistent copy of the store into the folder ``to``; returns the copy's path.
 
     An existing copy of the same minute is not overwritten: the new one gets ``-2``, ``-3``...
+    The store is read as handouts read it (``Store.open(..., readonly=True)``: checked first, no
+    ``-wal`` file made), so a damaged store is refused rather than copied.
     """
     path = store_path(folder)
+    if not path.is_file():
+        raise BackupError(f"{path}: no team-work store here (nothing has been saved in this workbook yet)")
+    source = Store.open(path, readonly=True)  # raises StoreDamaged (one line) for a damaged file
     target_dir = Path(to)
-    target_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        source.close()
+        raise BackupError(f"{target_dir}: the backup folder cannot be made ({error.strerror})") from None
     name = backup_name(now or dt.datetime.now())
     target = target_dir / name
     n = 1
@@ -98,19 +119,93 @@ def backup(folder: str | os.PathLike, to: str | os.PathLike, *, now: dt.datetime
         n += 1
         target = target_dir / name.replace(".sqlite", f"-{n}.sqlite")
     partial = target.with_name(target.name + ".partial")
-    with _connect(path) as con:
+    try:
         copy = sqlite3.connect(partial, isolation_level=None)
         try:
-            con.backup(copy)  # one read transaction: the copy is one moment's state
+            source._con.backup(copy)  # the store's one-moment copy, written out
             copy.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
             ok = copy.execute("PRAGMA integrity_check").fetchone()[0]
-        except sqlite3.Error as error:
+        finally:
             copy.close()
-            partial.unlink(missing_ok=True)
-            raise BackupError(f"{path}: the backup could not be written to {target_dir} ({error})") from None
-        copy.close()
+    except sqlite3.Error as error:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"{path}: the backup could not be written to {target_dir} ({error})") from None
+    finally:
+        source.close()
     if ok != "ok":
         partial.unlink(missing_ok=True)
         raise BackupError(f"{path}: the copy failed SQLite's integrity check ({ok}); the store was not changed")
     partial.rename(target)
     return target
+
+
+def latest_backup(folder: str | os.PathLike) -> Path | None:
+    """The newest dated copy in the workbook folder's ``backups/`` (None when there is none)."""
+    found = storefile.backups(Path(folder))
+    return found[-1] if found else None
+
+
+def restore(folder: str | os.PathLike, source: str | os.PathLike | None = None, *, force: bool = False,
+            now: dt.datetime | None = None) -> tuple[Path, Path | None]:
+    """Put ``source`` (default: the newest backup) in place of the workbook folder's store.
+
+    ``source`` is a backup (``.sqlite``), a JSON export (``team_work.json``) or a CSV export
+    folder; it is checked whole before anything moves. The store it replaces (and its ``-wal``
+    and ``-shm`` files) is renamed ``team_work-replaced-<date>.sqlite``, never deleted. A store
+    that passes its check is only replaced with ``force=True``: restoring would set the team's
+    work back to the copy. Returns (the source used, the renamed old store or None).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise BackupError(f"{folder}: no such workbook folder")
+    path = folder / DEFAULT_NAME
+    if source is None:
+        source = latest_backup(folder)
+        if source is None:
+            raise BackupError(f"{folder / storefile.BACKUP_FOLDER}: no backup to restore; name one, or an "
+                              f"export, with --from (e.g. --from {folder / storefile.EXPORT_NAME})")
+    source = Path(source)
+    if not source.exists():
+        raise BackupError(f"{source}: no such backup or export")
+    if path.exists() and not force:
+        try:
+            Store.open(path, readonly=True).close()
+        except StoreDamaged:
+            pass
+        else:
+            raise BackupError(f"{path}: the store is whole; restoring {source.name} would set the team's work "
+                              "back to that copy. Add --force to do it anyway (the current store is kept, renamed)")
+    when = f"{now or dt.datetime.now():%Y-%m-%d-%H%M%S}"
+    fresh = folder / f".{DEFAULT_NAME}.restoring-{when}"
+    for leftover in (fresh, Path(f"{fresh}-wal"), Path(f"{fresh}-shm")):
+        leftover.unlink(missing_ok=True)
+    try:
+        if source.suffix == ".sqlite":
+            with Store.open(source, readonly=True) as copy:
+                out = sqlite3.connect(fresh, isolation_level=None)
+                try:
+                    copy._con.backup(out)
+                    out.execute("PRAGMA journal_mode = WAL")
+                finally:
+                    out.close()
+        else:
+            with Store.open(fresh) as new:
+                if source.is_dir():
+                    new.import_csv(source)
+                else:
+                    new.import_json(source)
+        with Store.open(fresh):  # whole, and at this version's schema
+            pass
+    except BaseException:
+        for leftover in (fresh, Path(f"{fresh}-wal"), Path(f"{fresh}-shm")):
+            leftover.unlink(missing_ok=True)
+        raise
+    kept = None
+    if path.exists():
+        kept = folder / f"{Path(DEFAULT_NAME).stem}-replaced-{when}.sqlite"
+        for suffix in ("-wal", "-shm", ""):
+            side = Path(f"{path}{suffix}")
+            if side.exists():
+                side.rename(Path(f"{kept}{suffix}"))
+    os.replace(fresh, path)
+    return source, kept

@@ -7,7 +7,9 @@ workbook folder (argument, else the ``SUCCESSGAPS_WORKBOOK`` environment variabl
 - a header (district, meeting, date and place, a full-screen button) and links to every
   scheduled meeting's dashboard, the current one marked;
 - the meeting's views in tabs (``meeting_tabs``), then a *Data* tab: one live chart with a choice
-  of group, outcome, school and year, and tooltips that give the group sizes;
+  of group, outcome, school and year, and tooltips that give the group sizes; meeting 1 opens
+  on its purpose, agenda and norms (``opening_tab``), and every meeting ends with the homework
+  and the next meeting (``closing_tab``), from the same agenda templates as the handouts;
 - a footer that says when the screen last took in answers from other screens.
 
 Nothing here decides anything: the rules are in ``teamwork``, ``store``, ``metrics``/``screen``
@@ -275,9 +277,54 @@ def rubric_sections(wb: workbooks.Workbook, number: int, rubric: Rubric) -> list
     return planned or [s.id for s in rubric.sections_for_meeting(number)] or None
 
 
+def _norms(steps: Sequence[dict]) -> str:
+    """What the agenda says about the team's norms (the step that names them), as plain text."""
+    from .meeting import _plain
+
+    for step in steps:
+        if "norm" in _plain(step.get("activity", "")).lower():
+            parts = [_plain(step.get(k, "")) for k in ("team", "facilitator") if step.get(k)]
+            return " ".join(p for p in parts if p)
+    return ""
+
+
+def opening_tab(wb: workbooks.Workbook, number: int) -> widgets.Widget:
+    """What a meeting opens on: why the team meets (the objectives), the agenda and the norms."""
+    from .meeting import Meeting
+
+    meeting = Meeting(wb, number)
+    norms = _norms(meeting.context["steps"])
+    parts = ['<div class="sg-opening"><h3>Why we meet</h3>', meeting.objectives().html,
+             "<h3>Agenda</h3>", meeting.agenda().html]
+    if norms:
+        parts += ["<h3>Our norms</h3>", f"<p>{html.escape(norms)}</p>"]
+    return widgets.HTML("".join([*parts, "</div>"]), layout=widgets.Layout(width="100%"))
+
+
+def closing_tab(wb: workbooks.Workbook, number: int) -> widgets.Widget:
+    """What every meeting ends with: the homework and when and where the team meets next."""
+    from .meeting import Meeting
+
+    meeting = Meeting(wb, number)
+    return widgets.HTML(f'<div class="sg-closing"><h3>Homework</h3>{meeting.homework().html}'
+                        f"<h3>Next meeting</h3>{meeting.next_meeting().html}</div>",
+                        layout=widgets.Layout(width="100%"))
+
+
 def meeting_tabs(number: int, wb: workbooks.Workbook, store: Store, rubric: Rubric,
                  gaps: Callable[[], pd.DataFrame]) -> list[tuple[str, Callable[[], widgets.Widget]]]:
-    """The tabs of one meeting: (title, builder). ``gaps`` computes the protected gaps once."""
+    """The tabs of one meeting: (title, builder). ``gaps`` computes the protected gaps once.
+
+    Meeting 1 opens on its purpose, agenda and norms; every meeting ends with the homework and
+    the next meeting.
+    """
+    opening = ("Purpose and agenda", lambda: opening_tab(wb, number))
+    closing = ("Homework and next meeting", lambda: closing_tab(wb, number))
+    return [*([opening] if number == 1 else []), *_work_tabs(number, wb, store, rubric, gaps), closing]
+
+
+def _work_tabs(number: int, wb: workbooks.Workbook, store: Store, rubric: Rubric,
+               gaps: Callable[[], pd.DataFrame]) -> list[tuple[str, Callable[[], widgets.Widget]]]:
     from .widgets import monitor as widgets_monitor
     from .widgets import plan as widgets_plan
     from .widgets import rubric as widgets_rubric

@@ -61,7 +61,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import paths
+from . import meeting_index, paths
 from . import workbook as workbooks
 from .errors import ConfigError
 from .groups import MEETINGS
@@ -411,6 +411,7 @@ def build(settings: Settings, runtime: Path) -> Launch:
 
     share = runtime / "share"
     shutil.copytree(TEMPLATES / TEMPLATE, share / "voila" / "templates" / TEMPLATE)
+    meeting_index.write_index(share / "voila" / "templates" / TEMPLATE, workbook_dir)  # the meetings, next first
     config_dir = runtime / "config"
     config_dir.mkdir()
     config_file = config_dir / "voila.json"

@@ -59,6 +59,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import storefile
 from .errors import InputError, SuccessGapsError
 from .formulas import cell_text
 from .formulas import restore as restore_cell
@@ -165,6 +166,70 @@ EXPORT_UPGRADES: dict[int, Callable[[dict[str, list[dict]]], None]] = {
 
 class TeamWorkError(SuccessGapsError, ValueError):
     """A change the store refuses, with the reason (e.g. a sixth root cause)."""
+
+
+class StoreDamaged(TeamWorkError):
+    """The store file is empty, cut short or malformed; it is refused, never replaced or re-seeded."""
+
+
+class StoreUnwritable(TeamWorkError):
+    """The store cannot be written: a full disk, a read-only folder or file."""
+
+
+def _storage_error(error: sqlite3.Error, path: Path, *, writing: bool = True) -> Exception:
+    """A user-fixable SQLite error as one line, else the error itself (a bug to see)."""
+    line = storefile.storage_problem(error, path, writing=writing)
+    return StoreUnwritable(line) if line else error
+
+
+@contextlib.contextmanager
+def _storage_errors(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        raise _storage_error(error, path) from None
+
+
+def _create(path: Path) -> None:
+    """Make a new, empty store at ``path`` in one step: it appears whole (tables and WAL mode) or
+    not at all, so a file of 0 bytes is never one of ours and can be refused as damage.
+
+    Another kernel creating it at the same moment wins or loses the race cleanly (a hard link
+    never replaces a file).
+    """
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.new-")
+    except OSError as error:
+        raise StoreUnwritable(
+            f"{path}: the team's work cannot be saved: the folder {path.parent} is read-only or full "
+            f"({error.strerror}). Ask for write access, or copy the workbook folder to one you can "
+            "write to") from None
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        con = sqlite3.connect(temporary, isolation_level=None)
+        try:
+            con.execute("PRAGMA journal_mode = WAL")
+            con.execute("BEGIN IMMEDIATE")
+            for statement in _SCHEMA_V1.split(";"):
+                if statement.strip():
+                    con.execute(statement)
+            con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            con.execute("COMMIT")
+        finally:
+            con.close()  # the last connection: SQLite moves the -wal file's pages in and removes it
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another kernel made it first: use theirs
+        except OSError:  # a file system without hard links (FAT): the rename is only checked first
+            if not path.exists():
+                os.replace(temporary, path)
+    except sqlite3.OperationalError as error:
+        raise _storage_error(error, path) from None
+    finally:
+        for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
+            leftover.unlink(missing_ok=True)
 
 
 # --- Checking values ---------------------------------------------------------------------------
@@ -335,34 +400,79 @@ class Store:
         self.by = by
         self.clock = clock or (lambda: datetime.now(UTC))
         self._columns: dict[str, list[tuple[str, str]]] = {}
+        self.readonly = False  # set by ``open(..., readonly=True)``: writing is refused
+        #: The history rows of each change made through this object, oldest first: (first id, last id).
+        #: ``undo.undo`` reverts one; the history itself stays the record of everyone's changes.
+        self.changes: list[tuple[int, int]] = []
 
     # -- opening ------------------------------------------------------------------------------
 
     @classmethod
     def open(cls, path: str | Path, *, by: str = "", clock: Callable[[], datetime] | None = None,
-             route: str = "") -> Store:
-        """Open (creating if needed) the store at ``path``, a file or a workbook folder."""
+             route: str = "", readonly: bool = False) -> Store:
+        """Open the store at ``path``, a file or a workbook folder (creating it unless ``readonly``).
+
+        Every file is checked first (``storefile``: its header, then SQLite's quick check): a
+        damaged one is refused with one line that says how to restore it, and is never written
+        to. ``readonly=True`` (handouts, exports) reads the store into memory without writing
+        anything into the folder (no ``-wal`` file, no seeding); writing to it is refused.
+        """
+        if str(path) == ":memory:":
+            con = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            return cls._ready(con, Path(":memory:"), by, clock, readonly, route)
         path = Path(path)
         if path.is_dir():
             path = path / DEFAULT_NAME
         if not path.parent.is_dir():
             raise TeamWorkError(f"{path}: the folder {path.parent} does not exist")
+        if path.exists():
+            problem = storefile.header_problem(path)
+            if problem:
+                raise StoreDamaged(storefile.damaged_line(path, problem))
+        elif readonly:
+            raise TeamWorkError(f"{path}: no team-work store here (nothing has been saved in this workbook yet)")
+        else:
+            _create(path)
+        existed = storefile.side_files(path)
+        con = None
         try:
-            con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+            if readonly:
+                con = storefile.read_copy(path)
+            else:
+                con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                      check_same_thread=False)
+                con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            problem = storefile.check_connection(con)
         except sqlite3.Error as error:
-            raise TeamWorkError(f"{path}: cannot open the team-work store ({error})") from None
-        try:
-            store = cls(con, path, by, clock, route)
-        except TeamWorkError:
+            if con is not None:
+                con.close()
+            if storefile.is_damage(error):
+                raise StoreDamaged(storefile.damaged_line(path, f"SQLite cannot read it: {error}")) from None
+            raise _storage_error(error, path, writing=not readonly) from None
+        if problem:
             con.close()
-            raise
+            storefile.remove_new_side_files(path, existed)
+            raise StoreDamaged(storefile.damaged_line(path, problem))
+        return cls._ready(con, path, by, clock, readonly, route)
+
+    @classmethod
+    def _ready(cls, con: sqlite3.Connection, path: Path, by: str, clock, readonly: bool, route: str = "") -> Store:
+        """Set the connection up and make or migrate the tables; close it on any failure."""
+        store = cls(con, path, by, clock, route)
         try:
             con.row_factory = sqlite3.Row
             con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            con.execute("PRAGMA journal_mode = WAL")
-            con.execute("PRAGMA synchronous = FULL")
+            if not readonly:
+                con.execute("PRAGMA journal_mode = WAL")
+                con.execute("PRAGMA synchronous = FULL")
             con.execute("PRAGMA foreign_keys = ON")
-            store._prepare()
+            store._prepare()  # a read-only copy is in memory: a migration changes the copy only
+            if readonly:
+                store.readonly = True
+                con.execute("PRAGMA query_only = ON")
+        except sqlite3.OperationalError as error:
+            con.close()
+            raise _storage_error(error, path) from None
         except sqlite3.DatabaseError as error:
             con.close()
             raise TeamWorkError(f"{path}: not a team-work store ({error})") from None
@@ -372,35 +482,44 @@ class Store:
         return store
 
     def _prepare(self) -> None:
-        """Create the tables in a new file, or migrate an older one, in one transaction."""
+        """Create the tables in a new file, or migrate an older one, in one transaction.
+
+        A file already at ``SCHEMA_VERSION`` is only read: opening a store writes nothing.
+        """
         with self._lock:
             con = self._con
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                version = con.execute("PRAGMA user_version").fetchone()[0]
-                if version == 0:
-                    if con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                        raise TeamWorkError(f"{self.path}: an SQLite file that is not a team-work store")
-                    for statement in _SCHEMA_V1.split(";"):
-                        if statement.strip():
-                            con.execute(statement)
-                    version = 1  # and the migrations below bring it to SCHEMA_VERSION
-                if version > SCHEMA_VERSION:
-                    raise TeamWorkError(
-                        f"{self.path}: written by a newer version of the workbook (schema {version}); "
-                        f"this version reads schema {SCHEMA_VERSION} or older: upgrade successgaps")
-                for old in range(version, SCHEMA_VERSION):
-                    if old not in MIGRATIONS:
-                        raise TeamWorkError(f"{self.path}: no migration from schema {old} to {old + 1}")
-                    MIGRATIONS[old](con)
-                con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+            if con.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                self._upgrade()
             for table in TABLES:
                 info = con.execute(f'PRAGMA table_info("{table}")').fetchall()
                 self._columns[table] = [(row["name"], row["type"].upper()) for row in info]
+
+    def _upgrade(self) -> None:
+        con = self._con
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            version = con.execute("PRAGMA user_version").fetchone()[0]  # another kernel may have done it
+            if version == 0:
+                if con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                    raise TeamWorkError(f"{self.path}: an SQLite file that is not a team-work store")
+                for statement in _SCHEMA_V1.split(";"):
+                    if statement.strip():
+                        con.execute(statement)
+                version = 1
+            if version > SCHEMA_VERSION:
+                raise TeamWorkError(
+                    f"{self.path}: written by a newer version of the workbook (schema {version}); "
+                    f"this version reads schema {SCHEMA_VERSION} or older: upgrade successgaps")
+            for old in range(version, SCHEMA_VERSION):
+                if old not in MIGRATIONS:
+                    raise TeamWorkError(f"{self.path}: no migration from schema {old} to {old + 1}")
+                MIGRATIONS[old](con)
+            con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
@@ -427,16 +546,33 @@ class Store:
 
     @contextlib.contextmanager
     def _write(self, by: str | None, route: str | None = None) -> Iterator[_Change]:
-        """One transaction: every change and its history commit together or not at all."""
+        """One transaction: every change and its history commit together or not at all.
+
+        A full disk or a read-only folder is one line (``StoreUnwritable``); the transaction is
+        rolled back, so the store keeps everything saved before.
+        """
+        if self.readonly:
+            raise TeamWorkError(f"{self.path}: opened only to read (for a handout or an export); "
+                                "the team's work is changed in the dashboards")
         route = self.route if route is None else _route(route)
         with self._lock:
-            self._con.execute("BEGIN IMMEDIATE")
             try:
-                yield _Change(self, by or self.by or "unknown", route)
-            except BaseException:
-                self._con.execute("ROLLBACK")
-                raise
-            self._con.execute("COMMIT")
+                self._con.execute("BEGIN IMMEDIATE")
+                try:
+                    first = self._con.execute("SELECT coalesce(max(id), 0) FROM history").fetchone()[0] + 1
+                    yield _Change(self, by or self.by or "unknown", route)
+                    last = self._con.execute("SELECT coalesce(max(id), 0) FROM history").fetchone()[0]
+                except BaseException:
+                    if self._con.in_transaction:
+                        self._con.execute("ROLLBACK")
+                    raise
+                self._con.execute("COMMIT")
+                if last >= first:
+                    self.changes.append((first, last))
+            except sqlite3.OperationalError as error:
+                if self._con.in_transaction:
+                    self._con.execute("ROLLBACK")
+                raise _storage_error(error, self.path) from None
 
     def _read(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -842,7 +978,9 @@ class Store:
 
     def _load(self, source, tables: dict[str, list[dict]], replace: bool, parse: bool) -> None:
         """Insert exported rows verbatim (history included, none added) in one transaction."""
-        with self._lock:
+        if self.readonly:
+            raise TeamWorkError(f"{self.path}: opened only to read; import into a store opened to write")
+        with self._lock, _storage_errors(self.path):
             con = self._con
             con.execute("BEGIN IMMEDIATE")
             try:
@@ -856,7 +994,8 @@ class Store:
                 if con.execute("SELECT count(*) FROM root_causes").fetchone()[0] > MAX_ROOT_CAUSES:
                     raise InputError(source, f"more than {MAX_ROOT_CAUSES} root causes", column="root_causes")
             except BaseException:
-                con.execute("ROLLBACK")
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
 

@@ -15,7 +15,7 @@ from successgaps_lib.errors import ConfigError
 from successgaps_lib.groups import ACTIVITY_STATUSES, RATING_SCALE
 from successgaps_lib.handouts import as_of_text, build_handouts
 from successgaps_lib.meeting import Meeting
-from successgaps_lib.store import Store
+from successgaps_lib.store import SEED_NAME, Store
 from tests.demo_copy import copy_demo_workbook
 from tests.test_handout_content import executed, normalise, page
 
@@ -136,7 +136,8 @@ def test_timezone_is_checked(tmp_path):
 @pytest.mark.slow
 def test_meeting_5_reprints_unchanged_after_the_plan_and_progress(tmp_path):
     folder = copy_demo_workbook(tmp_path)
-    Store.open(folder).close()  # a store file: it takes in the demo's work, and takes new work
+    with Store.open(folder) as store:  # a store file with the demo's work (as a dashboard starts it), taking new work
+        assert store.seed(folder / SEED_NAME)
     build_handouts(folder, 5, out=tmp_path / "first", documents=["handout"], pdf=False, progress=False)
     with Store.open(folder, by="Karen Nguyen") as store:  # later work, by today's clock
         goal = store.add_goal("By 2028, raise the graduation rate of students with disabilities to 85%.",

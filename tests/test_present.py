@@ -271,13 +271,21 @@ def test_no_such_meeting():
 
 
 def test_each_meeting_gets_its_views_and_navigation(workbook):
-    expected = {1: ["The gap", "The team"], 2: ["Consensus", "Members' ratings", "Data"],
-                5: ["Priorities", "Root causes", "Data"], 6: ["Action plan", "Root causes", "Data"],
-                7: ["Progress", "New data", "Data"]}
+    closing = "Homework and next meeting"
+    expected = {1: ["Purpose and agenda", "The gap", "The team", closing],
+                2: ["Consensus", "Members' ratings", "Data", closing],
+                5: ["Priorities", "Root causes", "Data", closing], 6: ["Action plan", "Root causes", "Data", closing],
+                7: ["Progress", "New data", "Data", closing]}
     for number, titles in expected.items():
         page = dashboard.meeting_dashboard(number, workbook, live=False)
         assert isinstance(page, dashboard.Dashboard), _texts(page)
         assert list(page.tabs.titles) == titles
+        assert page.tabs.selected_index == 0 and "sg-problem" not in _texts(page)
+        last = _texts(page.views[-1])
+        assert "Homework" in last and "Next meeting" in last
+        if number == 1:  # it opens on why the team meets, the agenda and the norms
+            first = _texts(page.views[0])
+            assert "Why we meet" in first and "Agenda" in first and "Our norms" in first
         text = _texts(page)
         assert f"Meeting {number}: " in text and "Riverside Unified (demo)" in text
         # one link per other meeting, the current one marked and not linked

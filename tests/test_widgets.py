@@ -282,7 +282,7 @@ def test_member_view_writes_each_change_at_once_as_the_member(store, rubric):
     assert (saved.indicator, saved.rating, saved.evidence, saved.notes) == (
         "DB-1", "Partially implemented", "Letters only in English", "Ask about translation")
     assert set(store.history("ratings")["who"]) == {"Ana"}
-    assert "Saved at" in view.status.value
+    assert "Saved at" in row.message.value and view.status.value == ""  # beside the indicator, not at the top
     row.rating.value = ""  # un-rating is a change too
     assert store.ratings("Ana").iloc[0].rating == ""
 
@@ -438,7 +438,9 @@ def test_root_cause_view_edits_and_removes_and_follows_the_store(store, rubric):
     view.refresh()
     assert [e.statement.value for e in view.causes.children] == ["no protected co-planning time",
                                                                   "late transition planning"]
-    editor.remove.click()
+    editor.remove.click()  # asks first
+    assert editor.removal.asking and len(store.root_causes()) == 2
+    editor.removal.yes.click()
     assert store.root_causes()["statement"].tolist() == ["late transition planning"]
     assert "Root cause 1" in view.causes.children[0].title.value
 
@@ -464,7 +466,8 @@ def test_plan_view_builds_a_goal_and_its_activities(store):
             saved.target_date) == ("graduation", "Students with disabilities", "all other children", 0.716,
                                    0.78, "2025-08-31", "2027-08-31")
     goal.baseline.value = "about seventy"
-    assert "Not saved" in view.status.value and "not a percentage" in view.status.value
+    assert "Not saved" in goal.message.value and "not a percentage" in goal.message.value  # in the goal's card
+    assert "Not saved" not in view.status.value
     assert store.goals().iloc[0].baseline == 0.716
     goal.target_date.value = None  # clearing a date
     assert store.goals().iloc[0].target_date == ""
@@ -486,9 +489,12 @@ def test_plan_view_builds_a_goal_and_its_activities(store):
                               "Counselor time", "Share with a named adult in 7 days", "In progress")
     assert set(store.history("activities")["who"]) == {"Karen"}
     goal.remove.click()
-    assert "remove them first" in view.status.value and len(store.goals()) == 1
+    goal.removal.yes.click()
+    assert "remove them first" in goal.removal.status.value and len(store.goals()) == 1  # beside the button
     activity.remove.click()
+    activity.removal.yes.click()
     goal.remove.click()
+    goal.removal.yes.click()
     assert store.goals().empty and store.activities().empty and not view.goal_box.children
 
 

@@ -57,19 +57,25 @@ OVERRIDES = ("group", "outcome", "comparison", "school", "year", "min_group_size
 
 
 def open_team_work(directory: str | os.PathLike) -> Store:
-    """The team's stored work in a workbook folder, for reading.
+    """The team's stored work in a workbook folder, for reading: nothing is written into the folder.
 
-    The store file (``team_work.sqlite``) is used when it exists. When it does not, nothing is
-    written into the folder: the work is read into memory from ``team_work.json`` if the folder
-    has one (an export, as the demo ships), else the store is empty. An existing but empty store
-    also takes in ``team_work.json`` (as the dashboards do).
+    The store file (``team_work.sqlite``) is read into memory when it exists (``Store.open(...,
+    readonly=True)``: no ``-wal`` file, no seeding); a damaged one is refused with one line that
+    says how to restore it. When there is no store, or the store holds nothing yet, the work is
+    read into memory from ``team_work.json`` if the folder has one (an export, as the demo
+    ships), as the dashboards would start from it; else the store is empty.
 
     >>> from successgaps_lib.paths import DEMO_WORKBOOK
     >>> open_team_work(DEMO_WORKBOOK).is_empty()
     False
     """
     directory = Path(directory)
-    store = Store.open(directory / DEFAULT_NAME if (directory / DEFAULT_NAME).exists() else ":memory:")
+    if (directory / DEFAULT_NAME).exists():
+        store = Store.open(directory / DEFAULT_NAME, readonly=True)
+        if not store.is_empty() or not (directory / TEAM_WORK_EXPORT).is_file():
+            return store
+        store.close()
+    store = Store.open(":memory:")
     store.seed(directory / TEAM_WORK_EXPORT)
     return store
 

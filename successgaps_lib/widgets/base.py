@@ -3,9 +3,15 @@
 A view is an ``ipywidgets.VBox`` (so a notebook or Voila displays it as is) that holds a
 :class:`~successgaps_lib.store.Store`. Each input is bound to one store call: when the team
 changes a value, the call runs at once in its own transaction (there is no save button),
-and the view's ``status`` line says "Saved" or why the change was refused. ``refresh()``
-re-reads the store, so a facilitator sees what members entered from their own kernels;
-values set while refreshing are not written back.
+and a status line *beside the control* (the row or card it belongs to; the view's ``status``
+for the view's own controls) says "Saved" or why the change was refused, where the eye already
+is on a projector. ``refresh()`` re-reads the store, so a facilitator sees what members entered
+from their own kernels; values set while refreshing are not written back.
+
+Forgiving: every removal asks first (``Removal``: "Remove ...?" then *Yes, remove* / *Keep it*),
+and every view has an *Undo last change* button that takes back this screen's changes one at
+a time, newest first, from the store's history (``successgaps_lib.undo``); an undo that would
+overwrite someone else's later edit is refused in one line.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from ..errors import SuccessGapsError
 from ..groups import RATING_SCALE
 from ..privacy import mask_small_counts
 from ..teamwork import as_date
+from ..undo import describe, undo
 from ..words import column_label, date_text
 
 #: Background colour of each rating level in tables (the level's name is always written too).
@@ -54,6 +61,13 @@ class StoreView(widgets.VBox):
         self.status = widgets.HTML()
         self._loading = False
         self._pending: dict[int, tuple[asyncio.TimerHandle, Callable[[], object]]] = {}
+        #: This screen's changes, oldest first; each entry is the store changes one action made.
+        self.undo_stack: list[list[tuple[int, int]]] = []
+        self.undo_button = widgets.Button(description="Undo last change", icon="undo", disabled=True,
+                                          tooltip="Nothing to undo yet", layout=widgets.Layout(width="auto"))
+        self.undo_button.on_click(lambda _: self.undo_last())
+        self.undo_status = widgets.HTML()
+        self.undo_bar = widgets.HBox([self.undo_button, self.undo_status], layout=widgets.Layout(align_items="center"))
 
     def refresh(self) -> None:
         """Show what the store holds now (other kernels may have written since)."""
@@ -66,11 +80,6 @@ class StoreView(widgets.VBox):
         for key in list(self._pending):
             self._save_pending(key)
 
-    def _save_pending(self, key: int) -> None:
-        entry = self._pending.pop(key, None)
-        if entry is not None:
-            entry[0].cancel()
-            self._save(entry[1])
 
     def _defer(self, widget: widgets.Widget, action: Callable[[], object]) -> bool:
         """Save ``action`` after a pause in typing; False when there is no event loop to wait in."""
@@ -97,31 +106,117 @@ class StoreView(widgets.VBox):
         finally:
             self._loading = loading
 
-    def _bind(self, widget: widgets.Widget, write: Callable[[object], object]) -> None:
-        """Write the widget's new value with ``write`` each time the user changes it (text: at a pause)."""
+    def _bind(self, widget: widgets.Widget, write: Callable[[object], object],
+              near: widgets.HTML | None = None) -> None:
+        """Write the widget's new value with ``write`` each time the user changes it (text: at a pause);
+        ``near`` is the status line beside the widget (default: the view's)."""
         typed = isinstance(widget, (widgets.Text, widgets.Textarea))
 
         def on_change(change):
             if self._loading:
                 return
             action = functools.partial(write, change["new"])
-            if not (typed and self._defer(widget, action)):
-                self._save(action)
+            if not (typed and self._defer(widget, lambda: self._save(action, near))):
+                self._save(action, near)
         widget.observe(on_change, names="value")
 
-    def _save(self, action: Callable[[], object]) -> bool:
-        """Run a store call; say it was saved, or why not (a widget callback must not raise)."""
+    def _save_pending(self, key: int) -> None:
+        entry = self._pending.pop(key, None)
+        if entry is not None:
+            entry[0].cancel()
+            entry[1]()
+
+    def _save(self, action: Callable[[], object], near: widgets.HTML | None = None) -> bool:
+        """Run a store call; say beside the control that it was saved, or why not (a widget callback
+        must not raise). The changes it made can be undone (``undo_last``)."""
+        made = len(self.store.changes)
         try:
             action()
         except (SuccessGapsError, sqlite3.Error) as error:
-            self.say(f"Not saved: {error}", error=True)
+            self.say(f"Not saved: {error}", error=True, near=near)
             return False
-        self.say(f"Saved at {self.store.clock().astimezone():%H:%M:%S}.")
+        if len(self.store.changes) > made:
+            self.undo_stack.append(self.store.changes[made:])
+            self._show_undo()
+        self.say(f"Saved at {self.store.clock().astimezone():%H:%M:%S}.", near=near)
         return True
 
-    def say(self, text: str, *, error: bool = False) -> None:
+    def _show_undo(self) -> None:
+        if self.undo_stack:
+            self.undo_button.disabled = False
+            self.undo_button.tooltip = f"Undo: {describe(self.store, *self.undo_stack[-1])}"
+        else:
+            self.undo_button.disabled = True
+            self.undo_button.tooltip = "Nothing to undo"
+
+    def undo_last(self) -> bool:
+        """Take back this screen's newest change (from the store's history); True if it was undone."""
+        self.flush()
+        if not self.undo_stack:
+            self.say("Nothing to undo.", near=self.undo_status)
+            return False
+        try:
+            what = undo(self.store, *self.undo_stack[-1], by=self._undo_by())
+        except (SuccessGapsError, sqlite3.Error) as error:
+            self.say(f"Not undone: {error}", error=True, near=self.undo_status)
+            return False
+        self.undo_stack.pop()
+        self._show_undo()
+        self.refresh()
+        self.say(f"Undone: {what}.", near=self.undo_status)
+        return True
+
+    def _undo_by(self) -> str | None:
+        """Who the history names for an undo (a member's own view: the member)."""
+        member = getattr(self, "member", None)
+        return self.by or (member.value if isinstance(member, widgets.Dropdown) and member.value else None)
+
+    def say(self, text: str, *, error: bool = False, near: widgets.HTML | None = None) -> None:
+        """Show ``text`` in the status line ``near`` a control (default: the view's own)."""
         style = "color:#9b1c1c;font-weight:bold" if error else "color:#276738"
-        self.status.value = f'<span style="{style}">{html.escape(text)}</span>'
+        (near or self.status).value = f'<span role="status" style="{style}">{html.escape(text)}</span>'
+
+
+def status_line() -> widgets.HTML:
+    """The status line that goes beside a control: what was saved, or why not."""
+    return widgets.HTML(layout=widgets.Layout(min_width="12em"))
+
+
+class Removal(widgets.HBox):
+    """A remove button that asks first: *Remove ...* shows the question with *Yes, remove* and
+    *Keep it*; only *Yes* calls ``on_confirm``. Its own status line sits beside it."""
+
+    def __init__(self, label: str, question: str):
+        self.ask = widgets.Button(description=label, icon="trash", button_style="warning",
+                                  layout=widgets.Layout(width="auto"))
+        self.question = widgets.HTML(f"<b>{html.escape(question)}</b>")
+        self.yes = widgets.Button(description="Yes, remove", button_style="danger", layout=widgets.Layout(width="auto"))
+        self.no = widgets.Button(description="Keep it", layout=widgets.Layout(width="auto"))
+        self.status = status_line()
+        self._confirm: Callable[[], object] | None = None
+        self.ask.on_click(lambda _: self.show_question())
+        self.no.on_click(lambda _: self.close_question())
+        self.yes.on_click(lambda _: self._yes())
+        super().__init__([self.ask, self.status], layout=widgets.Layout(align_items="center", flex_flow="row wrap"))
+
+    def on_confirm(self, callback: Callable[[], object]) -> None:
+        self._confirm = callback
+
+    @property
+    def asking(self) -> bool:
+        return self.question in self.children
+
+    def show_question(self) -> None:
+        self.status.value = ""
+        self.children = [self.question, self.yes, self.no, self.status]
+
+    def close_question(self) -> None:
+        self.children = [self.ask, self.status]
+
+    def _yes(self) -> None:
+        self.close_question()
+        if self._confirm is not None:
+            self._confirm()
 
 
 def rating_buttons(description: str = "") -> widgets.RadioButtons:
@@ -137,13 +232,18 @@ def text_area(placeholder: str, description: str = "") -> widgets.Textarea:
                             layout=widgets.Layout(width="100%", height="4.5em"))
 
 
-def text_box(placeholder: str = "", description: str = "") -> widgets.Text:
+def text_box(placeholder: str = "", description: str = "", *, width: str = "100%") -> widgets.Text:
+    """A one-line text box as wide as its row (names, resources and measures stay readable on a
+    1280 px projector: never the 130 px a default box leaves beside a long label)."""
     return widgets.Text(placeholder=placeholder, description=description, continuous_update=True,
-                        style={"description_width": "initial"})
+                        style={"description_width": "initial"},
+                        layout=widgets.Layout(width=width, min_width="14em",
+                                              flex="1 1 auto" if width == "100%" else "0 0 auto"))
 
 
 def date_picker(description: str) -> widgets.DatePicker:
-    return widgets.DatePicker(description=description, style={"description_width": "initial"})
+    return widgets.DatePicker(description=description, style={"description_width": "initial"},
+                              layout=widgets.Layout(width="auto", min_width="14em"))
 
 
 def set_date(picker: widgets.DatePicker, text: str) -> None:

@@ -23,6 +23,7 @@ from .base import (
     html_table,
     level_cell,
     rating_buttons,
+    status_line,
     text_area,
 )
 
@@ -50,7 +51,9 @@ class RatingRow(widgets.VBox):
         self.rating = rating_buttons("Rating")
         self.evidence = text_area("Evidence: what you have seen, read or been told")
         self.notes = text_area("Notes and questions for the team")
-        super().__init__([widgets.HTML(indicator_html(indicator)), self.rating, self.evidence, self.notes],
+        self.message = status_line()
+        super().__init__([widgets.HTML(indicator_html(indicator)), self.rating, self.evidence, self.notes,
+                          self.message],
                          layout=widgets.Layout(border="1px solid #ddd", padding="4px", margin="4px 0"))
 
 
@@ -60,7 +63,8 @@ class MemberView(StoreView):
     def __init__(self, store: Store, rubric: Rubric, sections=None, member: str = ""):
         super().__init__(store)
         self.rubric = rubric
-        self.member = widgets.Dropdown(description="Your name", options=[("Choose your name", "")])
+        self.member = widgets.Dropdown(description="Your name", options=[("Choose your name", "")],
+                                       layout=widgets.Layout(width="auto", min_width="20em"))
         self.section = widgets.Dropdown(description="Section", options=_section_options(rubric, sections),
                                         layout=widgets.Layout(width="auto"))
         self.rows: dict[str, RatingRow] = {}
@@ -70,7 +74,7 @@ class MemberView(StoreView):
                 self._bind_row(row)
         self.body = widgets.VBox()
         self.children = [heading("Your ratings"), widgets.HBox([self.member, self.section]), self.status,
-                         self.body]
+                         self.undo_bar, self.body]
         self._member_before: str | None = None
         self.member.observe(self._member_changed, names="value")
         self.section.observe(lambda _: self._show_section(), names="value")
@@ -94,9 +98,10 @@ class MemberView(StoreView):
 
     def _bind_row(self, row: RatingRow) -> None:
         indicator = row.indicator.id
-        self._bind(row.rating, lambda v: self.store.set_rating(self._who(), indicator, v))
-        self._bind(row.evidence, lambda v: self.store.set_rating(self._who(), indicator, evidence=v))
-        self._bind(row.notes, lambda v: self.store.set_rating(self._who(), indicator, notes=v))
+        near = row.message
+        self._bind(row.rating, lambda v: self.store.set_rating(self._who(), indicator, v), near)
+        self._bind(row.evidence, lambda v: self.store.set_rating(self._who(), indicator, evidence=v), near)
+        self._bind(row.notes, lambda v: self.store.set_rating(self._who(), indicator, notes=v), near)
 
     def _show_section(self) -> None:
         section = self.rubric.section(self.section.value)
@@ -117,6 +122,8 @@ class MemberView(StoreView):
                 box.disabled = not current
         if not current:
             self.say("Choose your name to start rating.")
+        elif "Choose your name" in self.status.value:
+            self.status.value = ""
 
 
 class ConsensusRow(widgets.VBox):
@@ -129,8 +136,9 @@ class ConsensusRow(widgets.VBox):
         self.evidence = text_area("Evidence the team agrees on")
         self.notes = text_area("Notes from the discussion")
         self.further_data = text_area("Further data to gather before deciding")
+        self.message = status_line()
         super().__init__([widgets.HTML(indicator_html(indicator)), self.agreement, self.rating, self.evidence,
-                          self.notes, self.further_data],
+                          self.notes, self.further_data, self.message],
                          layout=widgets.Layout(border="1px solid #ddd", padding="4px", margin="4px 0"))
 
 
@@ -154,7 +162,7 @@ class FacilitatorView(StoreView):
                 self._bind_row(row)
         self.body = widgets.VBox()
         self.children = [heading("Ratings side by side and consensus"),
-                         widgets.HBox([self.section, self.refresh_button]), self.status,
+                         widgets.HBox([self.section, self.refresh_button]), self.status, self.undo_bar,
                          heading("Homework done", 4), self.homework,
                          heading("Every member's rating", 4), self.grid,
                          heading("Consensus, indicator by indicator", 4), self.body]
@@ -165,7 +173,7 @@ class FacilitatorView(StoreView):
         indicator = row.indicator.id
         for field in ("rating", "evidence", "notes", "further_data"):
             self._bind(getattr(row, field), lambda v, field=field: self.store.set_consensus(
-                indicator, **{field: v}, by=self.by))
+                indicator, **{field: v}, by=self.by), row.message)
 
     def _load(self) -> None:
         section = self.section.value

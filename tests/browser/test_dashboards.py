@@ -108,7 +108,8 @@ def test_the_data_and_the_store_are_not_served(server, new_context):
 # --- The live chart ------------------------------------------------------------------------------
 
 def test_chart_is_drawn_and_follows_the_choices(server, new_context):
-    page = open_dashboard(new_context().page(), server, 1)  # "The gap" tab comes first
+    page = open_dashboard(new_context().page(), server, 1)  # it opens on the purpose and agenda
+    show_tab(page, "The gap")
     chart = page.locator(".sg-explorer svg.marks").first
     chart.wait_for()
     assert page.locator(".sg-explorer svg.marks .mark-symbol path, .sg-explorer svg.marks .mark-rule line").count() > 0
@@ -137,6 +138,29 @@ def test_chart_is_drawn_and_follows_the_choices(server, new_context):
     page.wait_for_timeout(1000)
     assert page.locator(".sg-explorer svg.marks").count() >= 1
     assert not ERROR_TEXT.search(page.inner_text("body"))
+
+
+# --- On a projector ------------------------------------------------------------------------------
+
+def test_the_action_plan_is_readable_at_1280x720(server, new_context):
+    """No input clips what it holds (names, resources, measures) on a 1280x720 projector."""
+    watched = new_context()
+    page = watched.page()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_dashboard(page, server, 6)
+    show_tab(page, "Action plan")
+    page.wait_for_selector(".widget-text input:visible")
+    clipped = page.evaluate("""() => [...document.querySelectorAll('input[type=text], .widget-combobox input')]
+        .filter(e => e.offsetParent !== null && e.value)
+        .filter(e => e.scrollWidth > e.clientWidth + 1 || e.clientWidth < 140)
+        .map(e => [e.value, e.clientWidth, e.scrollWidth])""")
+    assert clipped == []
+    filled = page.evaluate("""() => [...document.querySelectorAll('input[type=text]')]
+        .filter(e => e.offsetParent !== null && e.value).length""")
+    assert filled >= 5  # the demo plan's people, resources and measures were all looked at
+    assert page.locator("select[multiple]:visible").count() == 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "meeting_6_1280x720.png"), full_page=True)
 
 
 # --- Answers go to the store, and every screen sees them ---------------------------------------
