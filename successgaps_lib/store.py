@@ -214,6 +214,8 @@ def _create(path: Path) -> None:
             for statement in _SCHEMA_V1.split(";"):
                 if statement.strip():
                     con.execute(statement)
+            for version in range(1, SCHEMA_VERSION):  # a new store is the newest schema, like a migrated one
+                MIGRATIONS[version](con)
             con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             con.execute("COMMIT")
         finally:
