@@ -138,7 +138,8 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
         try:
             info = codecs.lookup(encoding)
         except LookupError:
-            raise InputError(name, f"unknown text encoding {encoding[:40]!r}", expected="e.g. utf-8 or cp1252") from None
+            raise InputError(name, f"unknown text encoding {encoding[:40]!r}",
+                             expected="e.g. utf-8 or cp1252") from None
         if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib: codecs, not text encodings
             raise InputError(name, f"{encoding[:40]!r} is not a text encoding", expected="e.g. utf-8 or cp1252")
         candidates = [encoding]
@@ -351,11 +352,10 @@ def _sheet_rows(book, title: str, file: str) -> tuple[list[list[str]], list[tupl
 
 def _read_parquet(path: Path, name: str) -> pd.DataFrame:
     """Parquet columns as text, refusing types a count table cannot hold (dates, lists, bytes)."""
-    import pyarrow.parquet as pq
-    import pyarrow.types as pat
-
     import pyarrow as pa
     import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+    import pyarrow.types as pat
 
     try:
         metadata = pq.ParquetFile(path).metadata
@@ -390,10 +390,9 @@ def _read_parquet(path: Path, name: str) -> pd.DataFrame:
                 raise limits.exceeded(name, "cell_chars", longest,
                                       f"a cell of {longest:,} characters in column {field.name[:60]!r}")
     # integers stay integers (pandas would make a column with a blank float, and a uint64 wrap)
-    exact = {t: d for t, d in ((pa.int8(), pd.Int8Dtype()), (pa.int16(), pd.Int16Dtype()),
-                               (pa.int32(), pd.Int32Dtype()), (pa.int64(), pd.Int64Dtype()),
-                               (pa.uint8(), pd.UInt8Dtype()), (pa.uint16(), pd.UInt16Dtype()),
-                               (pa.uint32(), pd.UInt32Dtype()), (pa.uint64(), pd.UInt64Dtype()))}
+    exact = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+             pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+             pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype()}
     return text_frame(table.to_pandas(types_mapper=exact.get), name)
 
 

@@ -41,8 +41,8 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
-from .yaml_read import BoundedLoader, load_file, load_text
 from .groups import GROUPS, MEETINGS, OUTCOMES, ROLES, Role, canonical_group, canonical_outcome
+from .yaml_read import BoundedLoader, load_file, load_text
 
 WORKBOOK_FILE = "workbook.yml"
 DEFAULT_MIN_GROUP_SIZE = 10

@@ -12,10 +12,11 @@ Every failure is a ``ConfigError``: one line, exit 2.
 Loaders that change how values are read subclass ``BoundedLoader`` (workbook.yml keeps clock
 times as text, the rubric remembers line numbers).
 
->>> load_text("a: &x [1, 2]\\nb: *x\\n", "m.yml")
+>>> load_text("a: &x [1, 2]\\nb: *x\\n", "m.yml")  # doctest: +NORMALIZE_WHITESPACE
 Traceback (most recent call last):
 ...
-successgaps_lib.errors.ConfigError: m.yml, line 1: YAML anchors ('&x') and aliases are not accepted; write the value out in full
+successgaps_lib.errors.ConfigError: m.yml, line 1: YAML anchors ('&x') and aliases are not accepted;
+write the value out in full
 >>> load_text("n: 12\\nnames: [a, b]", "m.yml")
 {'n': 12, 'names': ['a', 'b']}
 """

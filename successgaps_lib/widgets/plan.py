@@ -52,7 +52,7 @@ class PrioritiesView(StoreView):
         self.rubric = rubric
         self.member = widgets.Dropdown(description="Your name", options=[("Choose your name", "")])
         self.refresh_button = widgets.Button(description="Update the tally", icon="refresh")
-        self.refresh_button.on_click(lambda _: self.refresh())
+        self.refresh_button.on_click(self.guard(lambda _: self.refresh()))
         self.checks: dict[str, widgets.Checkbox] = {}
         self.labels: dict[str, widgets.HTML] = {}
         items: list[widgets.Widget] = []
@@ -68,7 +68,7 @@ class PrioritiesView(StoreView):
         self.children = [heading("Which indicators would you act on?"),
                          widgets.HBox([self.member, self.refresh_button]), self.status, widgets.VBox(items),
                          heading("Tally: how many members marked each indicator", 4), self.tally]
-        self.member.observe(lambda _: self.refresh(), names="value")
+        self.member.observe(self.guard(lambda _: self.refresh()), names="value")
         self.refresh()
         if member:
             self.member.value = member
@@ -128,7 +128,7 @@ class RootCauseView(StoreView):
         self.new_indicators = widgets.SelectMultiple(options=_indicator_options(rubric), rows=5,
                                                      description="Indicators", layout=widgets.Layout(width="100%"))
         self.add_button = widgets.Button(description="Add root cause", icon="plus", button_style="primary")
-        self.add_button.on_click(lambda _: self._add())
+        self.add_button.on_click(self.guard(lambda _: self._add()))
         self.message = widgets.HTML()
         self.children = [heading("Root causes the team agrees on"), self.count, self.status, self.causes,
                          heading("Add a root cause", 4), self.new_statement, self.new_indicators,
@@ -153,7 +153,7 @@ class RootCauseView(StoreView):
         editor = CauseEditor(id, self.rubric, number)
         self._bind(editor.statement, lambda v: self.store.update_root_cause(id, statement=v, by=self.by))
         self._bind(editor.indicators, lambda v: self.store.update_root_cause(id, indicators=v, by=self.by))
-        editor.remove.on_click(lambda _: self._remove(id))
+        editor.remove.on_click(self.guard(lambda _: self._remove(id)))
         return editor
 
     def _load(self) -> None:
@@ -234,7 +234,7 @@ class PlanView(StoreView):
         self.activities: dict[int, ActivityEditor] = {}
         self.goal_box = widgets.VBox()
         self.add_goal = widgets.Button(description="Add goal", icon="plus", button_style="primary")
-        self.add_goal.on_click(lambda _: self._act(lambda: self.store.add_goal(by=self.by)))
+        self.add_goal.on_click(self.guard(lambda _: self._act(lambda: self.store.add_goal(by=self.by))))
         self.children = [heading("Action plan"), self.status, self.goal_box, self.add_goal]
         self.refresh()
 
@@ -254,8 +254,8 @@ class PlanView(StoreView):
             self._bind(getattr(editor, field), lambda v, field=field: write(**{field: parse_percent(v)}))
         for field in ("baseline_date", "target_date"):
             self._bind(getattr(editor, field), lambda v, field=field: write(**{field: date_value(v)}))
-        editor.add_activity.on_click(lambda _: self._act(lambda: self.store.add_activity(id, by=self.by)))
-        editor.remove.on_click(lambda _: self._act(lambda: self.store.remove_goal(id, by=self.by)))
+        editor.add_activity.on_click(self.guard(lambda _: self._act(lambda: self.store.add_activity(id, by=self.by))))
+        editor.remove.on_click(self.guard(lambda _: self._act(lambda: self.store.remove_goal(id, by=self.by))))
         return editor
 
     def _activity_editor(self, id: int, members: list[str]) -> ActivityEditor:
@@ -268,7 +268,7 @@ class PlanView(StoreView):
             self._bind(getattr(editor, field), lambda v, field=field: write(**{field: v}))
         for field in ("start", "due"):
             self._bind(getattr(editor, field), lambda v, field=field: write(**{field: date_value(v)}))
-        editor.remove.on_click(lambda _: self._act(lambda: self.store.remove_activity(id, by=self.by)))
+        editor.remove.on_click(self.guard(lambda _: self._act(lambda: self.store.remove_activity(id, by=self.by))))
         return editor
 
     def _load(self) -> None:
