@@ -123,6 +123,8 @@ def set_limits(settings: list[str]) -> None:
 
 def _amount(name: str, value: int) -> str:
     unit = LIMITS[name].unit
+    if unit == "bytes" and value >= GIB and value % GIB == 0:
+        return f"{value // GIB:,} GiB"
     if unit == "bytes" and value >= MIB:
         return f"{value / MIB:,.1f} MiB".replace(".0 MiB", " MiB")
     return f"{value:,} {unit}"
