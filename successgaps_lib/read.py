@@ -302,7 +302,9 @@ def _sheet_rows(book, title: str, file: str) -> tuple[list[list[str]], list[tupl
     class Parser(WorkSheetParser):
         def parse_cell(self, element):
             cell = super().parse_cell(element)
-            if element.find(FORMULA_TAG) is not None and element.find(VALUE_TAG) is None:
+            value = element.find(VALUE_TAG)
+            saved = value is not None and (value.text or element.get("t") in ("str", "s", "inlineStr", "e"))
+            if element.find(FORMULA_TAG) is not None and not saved:  # <v></v> of a number: never calculated
                 cell["formula"] = True
             return cell
 

@@ -85,11 +85,17 @@ def load_text(text: str, source: str, loader: type[BoundedLoader] = BoundedLoade
     """Parse YAML ``text`` with ``loader``; every problem is one ``ConfigError`` line naming ``source``."""
     size = len(text.encode("utf-8", errors="replace"))
     limits.check(source, "yaml_bytes", size)
-    reader = loader(text)
-    reader.source = source
-    reader.name = source
+    reader = None
     try:
+        reader = loader(text)
+        reader.source = source
+        reader.name = source
         return reader.get_single_data()
+    except yaml.reader.ReaderError as error:  # a control character: PyYAML refuses it before parsing
+        line = text.count("\n", 0, error.position) + 1
+        raise ConfigError(f"{source}, line {line}: not valid YAML: the character #x{error.character:04x} is not "
+                          "allowed (a control character; write it as an escape such as \\t in double quotes)"
+                          ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or "invalid YAML"
@@ -97,7 +103,8 @@ def load_text(text: str, source: str, loader: type[BoundedLoader] = BoundedLoade
     except RecursionError:  # pragma: no cover - the depth limit comes first
         raise limits.exceeded(source, "depth", None, "lists and keys nested too deep") from None
     finally:
-        reader.dispose()
+        if reader is not None:
+            reader.dispose()
 
 
 def load_file(path, source: str | None = None, loader: type[BoundedLoader] = BoundedLoader, *,
