@@ -99,7 +99,7 @@ def open_store(wb: workbooks.Workbook) -> Store:
     says) lets members pick their name on the first visit.
     """
     by = wb.facilitator.name if wb.facilitator else "facilitator"
-    store = Store.open(wb.directory, by=by)
+    store = Store.open(wb.directory, by=by, route="dashboard")
     store.seed(wb.directory / TEAM_WORK_EXPORT)
     store.add_roster(((m.name, m.role, m.email) for m in wb.team), by="workbook.yml")
     return store

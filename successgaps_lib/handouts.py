@@ -9,6 +9,8 @@ Output, per meeting N, under ``<workbook>/handouts/meeting-NN/`` (or ``out``)::
     meeting-NN-evaluation-form.html / .pdf
     meeting-01-invitation-<name>.html / .pdf   one letter per team member (meeting 1)
     meeting-NN-action-plan-form.html / .pdf    (meetings 5 to 7)
+    meeting-NN-rating-sheet-<name>.html / .pdf one per member: the homework handed out at this
+                                               meeting (``homework.sheets``; meetings 1 to 3 or 4)
 
 The executed notebooks are kept in ``<out>/.executed/`` for the data team (not for handing out).
 
@@ -48,6 +50,7 @@ from . import paths
 from . import workbook as wbk
 from .errors import ConfigError, PrivacyError, SuccessGapsError
 from .groups import MAX_ROOT_CAUSES, MEETINGS, RATING_SCALE
+from .nowrap import keep_together
 from .safe_html import csp_meta, loaded_urls, markdown_html
 
 NOTEBOOKS_DIR = paths.NOTEBOOKS
@@ -571,6 +574,20 @@ class _Job:
     number: int
     notebook: Path | None
     documents: list[tuple[DocumentSpec, Any]]  # (spec, member or None)
+    homework: Any = None  # the homework.Assignment handed out at this meeting, for its rating sheets
+
+
+def member_links(workbook: wbk.Workbook) -> dict[str, str]:
+    """Each member's personal link, for the invitation and the rating sheet, if the workbook has
+    them (``successgaps homework`` or ``present --ip`` make them; a handout never does).
+    ``$SUCCESSGAPS_LINK_BASE`` names the server (default: this computer's name, port 8866)."""
+    from .homework import links
+
+    if not (workbook.directory / links.LINKS_FILE).is_file():
+        return {}
+    base = os.environ.get("SUCCESSGAPS_LINK_BASE") or links.base_url()
+    secrets = links.member_secrets(workbook.directory, [m.name for m in workbook.team])
+    return {name: links.member_link(base, secret) for name, secret in secrets.items()}
 
 
 def build_meeting(workbook: wbk.Workbook, job: _Job, out: Path, dirs: list[Path], *,
@@ -594,11 +611,17 @@ def build_meeting(workbook: wbk.Workbook, job: _Job, out: Path, dirs: list[Path]
         timings["html"] = time.perf_counter() - t
         tick(pages[-1].name)
     t = time.perf_counter()
+    links = context.get("member_links") or {}
     for spec, member in job.documents:
         name = f"meeting-{number:02d}-{spec.name}" + (f"-{slug(member.name)}" if member is not None else "")
-        page = render_document(spec, {**context, "member": member}, dirs)
+        link = links.get(member.name, "") if member is not None else ""
+        page = render_document(spec, {**context, "member": member, "member_link": link}, dirs)
         pages.append(_write(folder / f"{name}.html", page))
         tick(pages[-1].name)
+    if job.homework is not None:
+        from .homework.sheets import write_sheets
+
+        pages += write_sheets(job.homework, folder, links=links, handed_out=number, dirs=dirs, tick=tick)
     timings["documents"] = time.perf_counter() - t
     files = list(pages)
     if printer is not None:
@@ -611,6 +634,8 @@ def build_meeting(workbook: wbk.Workbook, job: _Job, out: Path, dirs: list[Path]
 
 
 def _write(path: Path, text: str) -> Path:
+    if path.suffix == ".html":
+        text = keep_together(text)  # dates and intervals never broken across printed lines
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -630,26 +655,38 @@ def build_handouts(workbook_dir: str | os.PathLike, meetings: int | str | Iterab
     notebooks: notebooks/ by default (``groups.MEETINGS[n].notebook``); a folder, one notebook or a
         {meeting: notebook} mapping (tests).
     templates: the template folder (default templates/); the workbook's own templates/ wins.
-    documents: only these documents, by name ("handout", "agenda-team", ...); default all.
+    documents: only these documents, by name ("handout", "agenda-team", "rating-sheet", ...); default all.
     timings: if given, filled with {meeting: {"execute", "html", "documents", "pdf": seconds}}.
     """
     workbook = wbk.load(workbook_dir)
     numbers = _meetings(workbook, meetings)
     out = Path(out) if out else workbook.directory / "handouts"
     dirs = template_dirs(workbook, templates)
+    from . import homework
+    from .homework.sheets import NAME as SHEETS
+
     wanted = None if documents is None else set(documents)
     specs = [s for s in document_specs(dirs) if wanted is None or s.name in wanted]
-    if wanted is not None and (unknown := wanted - {s.name for s in specs} - {HANDOUT}):
+    if wanted is not None and (unknown := wanted - {s.name for s in specs} - {HANDOUT, SHEETS}):
         raise ConfigError(f"unknown document {sorted(unknown)[0]!r}; known: "
-                          f"{', '.join([HANDOUT, *(s.name for s in document_specs(dirs))])}")
+                          f"{', '.join([HANDOUT, *(s.name for s in document_specs(dirs)), SHEETS])}")
+    rubric = None
+    if wanted is None or SHEETS in wanted:
+        from .rubric import load_rubric
+
+        rubric = load_rubric(_find(dirs, "rubric.yml"))
+    extra_context = {"member_links": member_links(workbook), **(extra_context or {})}
     job_list = []
     for n in numbers:
         # Per-member documents (letters) go to everyone but the person who signs them.
         members = tuple(m for m in workbook.team if m != workbook.facilitator)
         docs = [(s, member) for s in specs if n in s.meetings for member in (members if s.per_member else (None,))]
         notebook = find_notebook(n, notebooks) if wanted is None or HANDOUT in wanted else None
-        job_list.append(_Job(n, notebook, docs))
-    total = sum(((j.notebook is not None) + len(j.documents)) * (1 + pdf) for j in job_list)
+        due = homework.handed_out_at(workbook, n, rubric) if rubric is not None else None
+        work = homework.assignment(workbook, due, rubric) if due is not None else None
+        job_list.append(_Job(n, notebook, docs, work))
+    total = sum(((j.notebook is not None) + len(j.documents) + (len(j.homework.members) if j.homework else 0))
+                * (1 + pdf) for j in job_list)
     results = _run(job_list, jobs, total, progress, lambda job, printer, tick: build_meeting(
         workbook, job, out, dirs, printer=printer if pdf else None, extra_context=extra_context, tick=tick),
         pdf and total > 0)

@@ -25,6 +25,13 @@ kernels talk to the server over Unix sockets, the served notebooks are signed (n
 trusted" warnings), and Ctrl-C stops everything, checkpoints the store and says where the
 team's work is (``keep_the_work``).
 
+Members' own links: listening beyond this computer, each member on the roster gets a page of
+their own (``homework_<name>.ipynb``: their ratings of the current homework, ``homework.view``)
+and a link with a secret of their own (``homework.links``, kept in the workbook folder), which
+opens that page and nothing else (``room.RoomIdentityProvider``). Their kernels take widget
+messages only (``MEMBER_MESSAGES``): a page cannot run code of its own. With ``certfile`` and
+``keyfile`` the server speaks HTTPS.
+
 Start-up: each dashboard has a kernel that has already run its notebook waiting in a pool
 (Voila's ``preheat_kernel``), so opening a dashboard only connects the page; a new kernel
 is heated in the background for the next visitor.
@@ -84,6 +91,12 @@ DEFAULT_MAX_PAGES = 16
 DEFAULT_CULL_AFTER = 600
 CULL_INTERVAL = 60
 
+#: The only kernel messages a page may send when members' links are served: what widgets need.
+#: Voila runs the notebooks itself, so no page needs to ask a kernel to run code.
+MEMBER_MESSAGES = ("comm_open", "comm_msg", "comm_close", "comm_info_request", "kernel_info_request")
+#: The thin notebook of a member's own rating page.
+MEMBER_NOTEBOOK = "homework_member"
+
 #: What a page shows instead of a traceback when a cell fails.
 CELL_ERROR_TEXT = "The details are in the log of the server that shows these dashboards."
 
@@ -106,11 +119,22 @@ class Settings:
     max_pages: int = DEFAULT_MAX_PAGES  # dashboard pages holding a kernel at once (0: no bound)
     cull_after: int = DEFAULT_CULL_AFTER  # seconds before an idle kernel with no page is shut down
     ipc: bool = os.name == "posix"  # kernels talk to the server over Unix sockets, not TCP
+    certfile: str | None = None  # TLS certificate (PEM): HTTPS
+    keyfile: str | None = None  # its private key, if not in the certificate file
+    member_links: bool | None = None  # serve members' own links (None: when listening beyond this computer)
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def needs_auth(self) -> bool:
         return not is_loopback(self.ip)
+
+    @property
+    def serves_members(self) -> bool:
+        return self.needs_auth if self.member_links is None else self.member_links
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.certfile else "http"
 
 
 @dataclass(frozen=True)
@@ -125,6 +149,7 @@ class Launch:
     first: str  # the dashboard opened first (the next meeting's)
     pools: dict[str, int]  # heated kernels kept waiting, per dashboard (empty without preheat)
     settings: Settings
+    members: dict[str, str] = field(default_factory=dict)  # member -> secret of their own link (if served)
 
     @property
     def ready_dir(self) -> Path:
@@ -135,7 +160,7 @@ class Launch:
         """Where this computer reaches the server (every-interface addresses via loopback)."""
         ip = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.settings.ip, self.settings.ip)
         host = f"[{ip}]" if ":" in ip else ip
-        return f"http://{host}:{self.settings.port}/"
+        return f"{self.settings.scheme}://{host}:{self.settings.port}/"
 
     @property
     def public_url(self) -> str:
@@ -143,8 +168,14 @@ class Launch:
         if self.settings.ip in ("", "0.0.0.0", "::"):
             import socket
 
-            return f"http://{socket.gethostname()}:{self.settings.port}/"
+            return f"{self.settings.scheme}://{socket.gethostname()}:{self.settings.port}/"
         return self.base_url
+
+    def member_url(self, name: str, base: str | None = None) -> str:
+        """A member's own link (from other computers by default)."""
+        from .homework.links import member_link
+
+        return member_link(base or self.public_url, self.members[name])
 
     def url(self, dashboard: str | None = None) -> str:
         """The address of one dashboard (default: the tree of all of them), token included."""
@@ -230,6 +261,26 @@ def write_dashboards(folder: Path, meetings: list[int], source_dir: Path = LIVE_
     return tuple(names)
 
 
+def write_member_pages(folder: Path, names: list[str], source_dir: Path = LIVE_NOTEBOOKS,
+                       notary=None) -> tuple[str, ...]:
+    """One page per member (``room.member_notebook``): the member notebook with ``member`` set."""
+    from .room import member_notebook
+
+    path = source_dir / f"{MEMBER_NOTEBOOK}.ipynb"
+    written = []
+    for name in names:
+        nb = nbformat.read(path, as_version=4)
+        cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+        if len(cells) != 1:
+            raise ConfigError(f"{path}: needs exactly one cell tagged 'parameters' (found {len(cells)})")
+        cells[0].source = f"member = {name!r}"  # a Python literal whatever the name holds
+        if notary is not None:
+            notary.sign(nb)
+        nbformat.write(nb, folder / member_notebook(name))
+        written.append(member_notebook(name))
+    return tuple(written)
+
+
 def first_dashboard(workbook_dir: Path, today: dt.date | None = None) -> str:
     """The dashboard to open first: the next meeting from today, else the last one."""
     wb = workbooks.load(workbook_dir, check_files=False)
@@ -278,6 +329,11 @@ def _config(settings: Settings, pools: Mapping[str, int], trust: Path | None = N
     if settings.ipc:
         # Unix sockets next to the connection files (Voila's private folder): no port to reach.
         config["KernelManager"] = {"transport": "ipc"}
+    if settings.certfile:
+        config["RoomVoila"].update(certfile=str(Path(settings.certfile).resolve()),
+                                   keyfile=str(Path(settings.keyfile).resolve()) if settings.keyfile else "")
+    if settings.serves_members:
+        config.setdefault("MappingKernelManager", {})["allowed_message_types"] = list(MEMBER_MESSAGES)
     if trust is not None:
         config["NotebookNotary"] = {"db_file": str(trust / "signatures.db"), "secret_file": str(trust / "secret")}
     return config
@@ -329,14 +385,25 @@ def build(settings: Settings, runtime: Path) -> Launch:
     read by the others).
     """
     check_access(settings)
+    if settings.certfile and not Path(settings.certfile).is_file():
+        raise ConfigError(f"--certfile {settings.certfile}: no such file")
+    if settings.keyfile and not Path(settings.keyfile).is_file():
+        raise ConfigError(f"--keyfile {settings.keyfile}: no such file")
     workbook_dir = Path(settings.workbook).resolve()
-    workbooks.load(workbook_dir)  # a broken workbook fails here, with its one-line message
+    wb = workbooks.load(workbook_dir)  # a broken workbook fails here, with its one-line message
     runtime = Path(runtime).resolve()
     served = runtime / "dashboards"
     if workbook_dir == served or workbook_dir in served.parents:
         raise ConfigError(f"{runtime}: the dashboards cannot be served from inside the workbook folder")
     trust = runtime / "trust"
-    dashboards = write_dashboards(served, scheduled_meetings(workbook_dir), notary=trust_notary(trust))
+    notary = trust_notary(trust)
+    dashboards = write_dashboards(served, scheduled_meetings(workbook_dir), notary=notary)
+    members: dict[str, str] = {}
+    if settings.serves_members and wb.team:
+        from .homework.links import member_secrets
+
+        members = member_secrets(workbook_dir, [m.name for m in wb.team])
+        write_member_pages(served, list(members), notary=notary)
     first = dashboard_name(settings.first_meeting) if settings.first_meeting else first_dashboard(workbook_dir)
     if first not in dashboards:
         raise ConfigError(f"meeting {settings.first_meeting} is not in the workbook's schedule")
@@ -360,7 +427,25 @@ def build(settings: Settings, runtime: Path) -> Launch:
     env.setdefault("PYTHONUNBUFFERED", "1")
     argv = [sys.executable, "-m", SERVER_MODULE, *voila_arguments(settings, served, config_dir, preheat=bool(pools))]
     return Launch(argv=argv, env=env, served=served, runtime=runtime, dashboards=dashboards, first=first,
-                  pools=pools, settings=settings)
+                  pools=pools, settings=settings, members=members)
+
+
+def template_arguments(folder: Path) -> list[str]:
+    """Voila arguments that serve any notebook with our offline template, copied under ``folder``.
+
+    For a notebook of one's own (the explorer, say) in plain ``voila``: Voila's own template
+    links Font Awesome from a CDN. Use with ``template_env(folder)``.
+    """
+    share = Path(folder) / "share"
+    if not (share / "voila" / "templates" / TEMPLATE).is_dir():
+        shutil.copytree(TEMPLATES / TEMPLATE, share / "voila" / "templates" / TEMPLATE)
+    return [f"--VoilaConfiguration.template={TEMPLATE}", "--VoilaConfiguration.allow_template_override=NO"]
+
+
+def template_env(folder: Path) -> dict[str, str]:
+    """The environment in which Voila finds the template ``template_arguments`` copied."""
+    share = str(Path(folder) / "share")
+    return {**os.environ, "JUPYTER_PATH": os.pathsep.join(p for p in (share, os.environ.get("JUPYTER_PATH", "")) if p)}
 
 
 def runtime_folder() -> Path:
@@ -390,7 +475,12 @@ def wait_until_up(launch: Launch, process, timeout: float = 120.0) -> None:
     # The server is on this machine: never ask a proxy from http_proxy/HTTPS_PROXY (a proxy
     # that cannot reach 127.0.0.1 would leave us waiting for ever, as on networks locked down
     # to a registry proxy).
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    handlers: list = [urllib.request.ProxyHandler({})]
+    if launch.settings.certfile:  # our own server on this machine, whatever certificate it shows
+        import ssl
+
+        handlers.append(urllib.request.HTTPSHandler(context=ssl._create_unverified_context()))
+    opener = urllib.request.build_opener(*handlers)
     deadline = time.monotonic() + timeout
     answering = False
     while time.monotonic() < deadline:
@@ -482,6 +572,11 @@ def serve(settings: Settings) -> int:
               f"Next meeting: {url}\nStop with Ctrl-C.\n", flush=True)
         if launch.public_url != launch.base_url:
             print(f"From other computers: {launch.public_url} (with the token or password)\n", flush=True)
+        if launch.members:
+            print("Each member's own link (their ratings of the current homework, nothing else):", flush=True)
+            for name in launch.members:
+                print(f"  {name}: {launch.member_url(name)}", flush=True)
+            print("", flush=True)
         if settings.open_browser:
             webbrowser.open(url)
         code = process.wait()

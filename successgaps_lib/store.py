@@ -12,8 +12,10 @@ Why it is built this way:
   on the same file. WAL mode lets readers go on while one writer writes; a writer waits
   (``busy_timeout``) for another instead of failing; each change re-reads the row it changes
   inside its transaction, so no one's edit is overwritten by a stale copy.
-- **A history.** Each change writes who, when, which table and row, which field, and the
-  old and new values, in the same transaction as the change itself.
+- **A history.** Each change writes who, when, which table and row, which field, the
+  old and new values, and the route it came by (``ROUTES``: a dashboard, a paper sheet typed
+  in, an Excel homework file, a member's personal link), in the same
+  transaction as the change itself.
 - **Crash-safe.** A process killed mid-write leaves the last committed state (SQLite's
   journal rolls the unfinished transaction back); ``synchronous=FULL`` makes each commit
   durable.
@@ -71,7 +73,16 @@ from .groups import (
 )
 
 #: Version of the tables below, kept in ``PRAGMA user_version``.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+#: The routes by which a change reaches the store, recorded in its history ('' = not said,
+#: as in stores written before routes were recorded).
+ROUTES: dict[str, str] = {
+    "dashboard": "in a dashboard (the room's screen or a member's laptop in the room)",
+    "paper": "from a paper rating sheet, typed in",
+    "excel": "from an Excel homework file (successgaps import-homework)",
+    "link": "through the member's own link on the school network",
+}
 
 #: The store's file name when ``Store.open`` is given a folder.
 DEFAULT_NAME = "team_work.sqlite"
@@ -125,6 +136,9 @@ CREATE TABLE history (
     "table" TEXT NOT NULL, key TEXT NOT NULL, field TEXT NOT NULL, old TEXT NOT NULL, new TEXT NOT NULL);
 """
 
+#: Schema 2: the history says by which route each change came (``ROUTES``).
+_ROUTE_COLUMN = "ALTER TABLE history ADD COLUMN route TEXT NOT NULL DEFAULT ''"
+
 #: Every table, parents before children (the order of exports and imports).
 TABLES: tuple[str, ...] = ("meta", "members", "ratings", "consensus", "priorities", "root_causes", "goals",
                            "activities", "progress", "measurements", "history")
@@ -138,7 +152,15 @@ KEYS: dict[str, tuple[str, ...]] = {
 
 #: MIGRATIONS[v](connection) upgrades a file from schema version v to v + 1. It runs inside
 #: the transaction that opens the file; add one whenever SCHEMA_VERSION goes up.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: lambda con: con.execute(_ROUTE_COLUMN),
+}
+
+#: EXPORT_UPGRADES[v](tables) brings the rows of an export written with schema v to v + 1, so
+#: an older export still imports (``import_json``, ``import_csv``).
+EXPORT_UPGRADES: dict[int, Callable[[dict[str, list[dict]]], None]] = {
+    1: lambda tables: [row.setdefault("route", "") for row in tables.get("history", [])],
+}
 
 
 class TeamWorkError(SuccessGapsError, ValueError):
@@ -197,6 +219,13 @@ def _status(value) -> str:
     if value not in ACTIVITY_STATUSES:
         raise TeamWorkError(f"{value!r} is not an activity status; expected one of: "
                             f"{', '.join(ACTIVITY_STATUSES)}")
+    return value
+
+
+def _route(value) -> str:
+    value = _text(value)
+    if value not in ("", *ROUTES):
+        raise TeamWorkError(f"{value!r} is not a route; expected one of: {', '.join(ROUTES)}")
     return value
 
 
@@ -275,6 +304,7 @@ _CHECKS: dict[tuple[str, str], Callable] = {
     ("progress", "status"): _status_or_blank,
     ("measurements", "goal"): _integer, ("measurements", "date"): _required_date,
     ("measurements", "value"): _required_number,
+    ("history", "route"): _route,
 }
 
 
@@ -292,12 +322,14 @@ class Store:
     """The team's work in one SQLite file. Open with :meth:`Store.open`.
 
     ``by`` names who is working (recorded in the history unless a call passes its own
-    ``by=``); ``clock`` returns the current time (tests and the demo pass a fixed clock).
+    ``by=``); ``route`` says by which route the changes come (``ROUTES``; a call may pass its
+    own ``route=``); ``clock`` returns the current time (tests and the demo pass a fixed clock).
     """
 
     def __init__(self, connection: sqlite3.Connection, path: Path, by: str = "",
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Callable[[], datetime] | None = None, route: str = ""):
         self._con = connection
+        self.route = _route(route)
         self._lock = threading.RLock()  # one kernel may call from widget callbacks and code alike
         self.path = path
         self.by = by
@@ -307,7 +339,8 @@ class Store:
     # -- opening ------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, *, by: str = "", clock: Callable[[], datetime] | None = None) -> Store:
+    def open(cls, path: str | Path, *, by: str = "", clock: Callable[[], datetime] | None = None,
+             route: str = "") -> Store:
         """Open (creating if needed) the store at ``path``, a file or a workbook folder."""
         path = Path(path)
         if path.is_dir():
@@ -318,7 +351,11 @@ class Store:
             con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as error:
             raise TeamWorkError(f"{path}: cannot open the team-work store ({error})") from None
-        store = cls(con, path, by, clock)
+        try:
+            store = cls(con, path, by, clock, route)
+        except TeamWorkError:
+            con.close()
+            raise
         try:
             con.row_factory = sqlite3.Row
             con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
@@ -347,7 +384,7 @@ class Store:
                     for statement in _SCHEMA_V1.split(";"):
                         if statement.strip():
                             con.execute(statement)
-                    version = 1
+                    version = 1  # and the migrations below bring it to SCHEMA_VERSION
                 if version > SCHEMA_VERSION:
                     raise TeamWorkError(
                         f"{self.path}: written by a newer version of the workbook (schema {version}); "
@@ -389,12 +426,13 @@ class Store:
     # -- transactions ---------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _write(self, by: str | None) -> Iterator[_Change]:
+    def _write(self, by: str | None, route: str | None = None) -> Iterator[_Change]:
         """One transaction: every change and its history commit together or not at all."""
+        route = self.route if route is None else _route(route)
         with self._lock:
             self._con.execute("BEGIN IMMEDIATE")
             try:
-                yield _Change(self, by or self.by or "unknown")
+                yield _Change(self, by or self.by or "unknown", route)
             except BaseException:
                 self._con.execute("ROLLBACK")
                 raise
@@ -460,16 +498,28 @@ class Store:
     # -- rubric ratings -------------------------------------------------------------------------------
 
     def set_rating(self, member: str, indicator: str, rating: str | None = None, *, evidence: str | None = None,
-                   notes: str | None = None, by: str | None = None) -> bool:
+                   notes: str | None = None, by: str | None = None, route: str | None = None) -> bool:
         """Record one member's homework rating of one indicator.
 
         Arguments left as None keep their saved value; ``rating=""`` clears the rating.
-        ``by`` defaults to the member. Returns whether anything changed.
+        ``by`` defaults to the member; ``route`` to the store's. Returns whether anything changed.
         """
-        with self._write(by or member) as change:
+        with self._write(by or member, route) as change:
             change.require_member(member)
             return change.upsert("ratings", {"member": member, "indicator": indicator},
                                  {"rating": rating, "evidence": evidence, "notes": notes})
+
+    def set_ratings(self, member: str, ratings: Iterable[Mapping], *, by: str | None = None,
+                    route: str | None = None) -> int:
+        """Record several of one member's ratings in one transaction (all or none); returns how
+        many indicators changed. Each mapping has ``indicator`` and any of rating, evidence, notes."""
+        changed = 0
+        with self._write(by or member, route) as change:
+            change.require_member(member)
+            for row in ratings:
+                values = {k: row.get(k) for k in ("rating", "evidence", "notes")}
+                changed += change.upsert("ratings", {"member": member, "indicator": row["indicator"]}, values)
+        return changed
 
     def ratings(self, member: str | None = None) -> pd.DataFrame:
         """Columns member, indicator, rating, evidence, notes, updated_at."""
@@ -634,7 +684,8 @@ class Store:
 
     def history(self, table: str | None = None, key: str | None = None) -> pd.DataFrame:
         """Every change, oldest first: id, at, who, action (insert/update/delete), table, key,
-        field, old, new. ``key`` is the row's key as text, e.g. 'Ana Diaz | DB-1' or '3'."""
+        field, old, new, route (``ROUTES``; '' when not said). ``key`` is the row's key as text,
+        e.g. 'Ana Diaz | DB-1' or '3'."""
         where, params = [], []
         if table is not None:
             where.append('"table" = ?')
@@ -745,7 +796,8 @@ class Store:
             raise InputError(path, f"not a team-work export: not valid JSON ({error})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise InputError(path, "not a team-work export", expected=f'"format": "{FORMAT}"')
-        self._check_version(path, data.get("schema_version"))
+        version = data.get("schema_version")
+        self._check_version(path, version)
         tables = data.get("tables")
         if not isinstance(tables, dict):
             raise InputError(path, "no 'tables' in the file")
@@ -755,6 +807,7 @@ class Store:
             if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
                 raise InputError(path, f"table {table!r} is not a list of rows")
             loaded[table] = rows
+        _upgrade_export(loaded, version)
         self._load(path, loaded, replace, parse=False)
 
     def import_csv(self, directory: str | Path, *, replace: bool = False) -> None:
@@ -776,10 +829,14 @@ class Store:
                     loaded[table] = list(csv.DictReader(handle))
             except FileNotFoundError:
                 raise InputError(file, "file not found: every table of the export is needed") from None
+        _upgrade_export(loaded, int(version))
         self._load(directory, loaded, replace, parse=True)
 
     def _check_version(self, file, version) -> None:
-        if version != self.schema_version:
+        """An export of this store's schema, or of an older one that ``EXPORT_UPGRADES`` brings up."""
+        older = isinstance(version, int) and not isinstance(version, bool) and 0 < version < self.schema_version \
+            and all(v in EXPORT_UPGRADES for v in range(version, self.schema_version))
+        if version != self.schema_version and not older:
             raise InputError(file, f"written with schema version {version}; this store has version "
                                    f"{self.schema_version}", column="schema_version")
 
@@ -845,11 +902,17 @@ class Store:
         return check(value)
 
 
+def _upgrade_export(tables: dict[str, list[dict]], version: int) -> None:
+    """Bring the rows of an export written with an older schema up to this one, in place."""
+    for old in range(version, SCHEMA_VERSION):
+        EXPORT_UPGRADES[old](tables)
+
+
 class _Change:
     """The changes of one transaction, each written with its history rows."""
 
-    def __init__(self, store: Store, by: str):
-        self.store, self.con, self.by = store, store._con, by
+    def __init__(self, store: Store, by: str, route: str = ""):
+        self.store, self.con, self.by, self.route = store, store._con, by, route
         self.now = store.clock().astimezone(UTC).isoformat(timespec="seconds")
 
     def clean(self, table: str, values: Mapping) -> dict:
@@ -883,11 +946,11 @@ class _Change:
 
     def log(self, action: str, table: str, key: Mapping, changes: Mapping[str, tuple]) -> None:
         key_text = " | ".join(str(v) for v in key.values())
-        rows = [(self.now, self.by, action, table, key_text, field, _as_history_text(old), _as_history_text(new))
-                for field, (old, new) in changes.items()] or [
-                (self.now, self.by, action, table, key_text, "", "", "")]
-        self.con.executemany('INSERT INTO history (at, who, action, "table", key, field, old, new) '
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        rows = [(self.now, self.by, action, table, key_text, field, _as_history_text(old), _as_history_text(new),
+                 self.route) for field, (old, new) in changes.items()] or [
+                (self.now, self.by, action, table, key_text, "", "", "", self.route)]
+        self.con.executemany('INSERT INTO history (at, who, action, "table", key, field, old, new, route) '
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def _data_fields(self, table: str, row: sqlite3.Row) -> dict:
         skip = {"updated_at", *KEYS[table]}

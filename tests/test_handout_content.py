@@ -65,6 +65,7 @@ def executed(out: Path, n: int):
 
 
 def words(text: str) -> str:
+    text = re.sub(r"</?span\b[^>]*>", "", text)  # inline: no space where a span starts or ends
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
 
@@ -372,3 +373,12 @@ def test_count_finder_sees_counts_and_nothing_else():
     text = ("2024-25: 71.6% of 134 against 90.7% of 1,012 (gap -19.1 points), in 2 schools; "
             "(96) children; 7 children; 95% CI -27.4 to -11.9; Of 3,340 children, 3 were")
     assert integer_tokens(text) == [134, 1012, 96, 7, 3340, 3]
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: no PDF to read")
+@pytest.mark.parametrize("n", MEETINGS)
+def test_handout_pdf_prints_cleanly(built, n):
+    """Page budget, no heading or header alone at a foot, no near-empty page, no wrapped date (pdf_layout)."""
+    from tests.pdf_layout import layout_problems
+
+    assert layout_problems(built / f"meeting-{n:02d}" / f"meeting-{n:02d}-handout.pdf") == []

@@ -564,3 +564,47 @@ def test_seed_raises_on_a_bad_export(tmp_path):
         store.seed(export)
     with Store.open(tmp_path / "b.sqlite") as store:
         assert store.is_empty()  # nothing half-imported
+
+
+# --- Routes: by which way a change reached the store ----------------------------------------------
+
+def test_the_history_says_by_which_route_each_change_came(tmp_path):
+    with Store.open(tmp_path, by="Karen", route="dashboard") as s:
+        s.add_member("Ana Diaz", "parent")
+        s.set_rating("Ana Diaz", "DB-1", "Planning")
+        s.set_rating("Ana Diaz", "DB-2", "Exemplary", route="excel")
+        routes = dict(zip(s.history()["key"] + " " + s.history()["field"], s.history()["route"], strict=True))
+    assert routes["Ana Diaz role"] == "dashboard"
+    assert routes["Ana Diaz | DB-1 rating"] == "dashboard"
+    assert routes["Ana Diaz | DB-2 rating"] == "excel"
+    with Store.open(tmp_path) as s, pytest.raises(TeamWorkError, match="not a route"):
+        s.set_rating("Ana Diaz", "DB-3", "Planning", route="carrier pigeon")
+    with pytest.raises(TeamWorkError, match="not a route"):
+        Store.open(tmp_path, route="fax")
+
+
+def test_a_store_of_schema_1_gains_routes_and_an_export_of_schema_1_still_imports(tmp_path):
+    old = tmp_path / "old.sqlite"
+    raw = sqlite3.connect(old)
+    for statement in store_module._SCHEMA_V1.split(";"):
+        if statement.strip():
+            raw.execute(statement)
+    raw.execute("INSERT INTO members VALUES ('Ana Diaz', 'parent', '', '2025-09-01T00:00:00+00:00')")
+    raw.execute("INSERT INTO history (at, who, action, \"table\", key, field, old, new) VALUES "
+                "('2025-09-01T00:00:00+00:00', 'Karen', 'insert', 'members', 'Ana Diaz', 'role', '', 'parent')")
+    raw.execute("PRAGMA user_version = 1")
+    raw.commit()
+    raw.close()
+    with Store.open(old) as s:
+        assert s.schema_version == SCHEMA_VERSION
+        assert s.history()["route"].tolist() == [""]
+        s.set_rating("Ana Diaz", "DB-1", "Planning", route="paper")
+        assert s.history()["route"].tolist() == ["", "paper"]
+    export = json.loads(DEMO_WORK.read_text(encoding="utf-8"))
+    export["schema_version"] = 1
+    for row in export["tables"]["history"]:
+        del row["route"]
+    (tmp_path / "v1.json").write_text(json.dumps(export), encoding="utf-8")
+    with Store.open(tmp_path / "new.sqlite") as s:
+        s.import_json(tmp_path / "v1.json")
+        assert len(s.history()) == len(export["tables"]["history"]) and set(s.history()["route"]) == {""}

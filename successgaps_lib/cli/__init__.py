@@ -16,7 +16,17 @@ import sys
 from .. import __version__
 from ..errors import SuccessGapsError
 from ..limits import LIMITS, set_limits
-from . import backup, check, demo, handouts, lab, present, screen  # noqa: F401  (each registers its commands)
+from . import (  # noqa: F401  (each registers its commands)
+    backup,
+    check,
+    demo,
+    disproportionality,
+    handouts,
+    homework,
+    lab,
+    present,
+    screen,
+)
 from .registry import COMMANDS, Command, command
 
 __all__ = ["COMMANDS", "Command", "build_parser", "command", "main"]

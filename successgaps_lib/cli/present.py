@@ -40,6 +40,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="require this token in the address (with no value: make one up and print it)")
     p.add_argument("--password", action="store_true",
                    help=f"require a password, asked for now (or taken from ${PASSWORD_ENV})")
+    p.add_argument("--certfile", metavar="FILE",
+                   help="TLS certificate (PEM) of this computer: serve over HTTPS (with --keyfile if separate)")
+    p.add_argument("--keyfile", metavar="FILE", help="the certificate's private key (PEM)")
+    p.add_argument("--no-member-links", dest="member_links", action="store_false", default=None,
+                   help="listening beyond this computer, serve no member's own link (only the token or password)")
     p.add_argument("--no-browser", action="store_true", help="do not open the next meeting's dashboard")
     p.add_argument("--no-preheat", action="store_true",
                    help="start each dashboard's kernel when it is opened (slower to open, less memory)")
@@ -63,14 +68,17 @@ def settings_from(args: argparse.Namespace) -> Settings:
         raise ConfigError(f"--port {args.port}: expected a port number from 1 to 65535")
     if args.max_pages < 0 or args.cull_after < 0:
         raise ConfigError("--max-pages and --cull-after take 0 or a positive number")
+    if args.keyfile and not args.certfile:
+        raise ConfigError("--keyfile needs --certfile (the certificate it belongs to)")
     settings = Settings(workbook=args.workbook, ip=args.ip, port=args.port, token=token, password=password,
                         open_browser=not args.no_browser, preheat=not args.no_preheat,
-                        max_pages=args.max_pages, cull_after=args.cull_after)
+                        max_pages=args.max_pages, cull_after=args.cull_after, certfile=args.certfile,
+                        keyfile=args.keyfile, member_links=args.member_links)
     check_access(settings)
-    if not is_loopback(settings.ip):
+    if not is_loopback(settings.ip) and not settings.certfile:
         print(f"Listening on {settings.ip or 'every network interface'} without encryption (plain HTTP): "
               "other computers reach the dashboards with the " + ("token" if token else "password")
-              + ", and anyone on this network can read what is sent.")
+              + ", and anyone on this network can read what is sent (--certfile and --keyfile: HTTPS).")
     return settings
 
 
