@@ -225,7 +225,7 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _check_zip(path: Path, name: str) -> None:
+def check_zip(path: Path, name: str) -> None:
     """Measure an Excel workbook's parts before any is inflated: total size and compression ratio.
 
     The sizes are the ones the zip declares; Python's ``zipfile`` never inflates a part past
@@ -255,7 +255,7 @@ def _excel_rows(path: Path, sheet, expect: set[str]) -> tuple[list[list[str]], s
     import openpyxl
 
     name = str(path)
-    _check_zip(path, name)
+    check_zip(path, name)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # a damaged file raises BadZipFile, KeyError, InvalidFileException...

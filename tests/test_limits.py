@@ -236,3 +236,59 @@ def test_limits_are_documented(root):
     for name in limits.LIMITS:
         assert f"`{name}`" in text and f"SUCCESSGAPS_LIMIT_{name.upper()}" in text
     assert "--limit" in text
+
+
+# --- The other readers: homework files returned in Excel, the disproportionality settings ------------
+
+def homework_file(tmp_path: Path) -> Path:
+    from successgaps_lib import homework
+    from successgaps_lib.homework import excel as homework_excel
+    from tests.demo_copy import copy_demo_workbook
+
+    book = workbooks.load(copy_demo_workbook(tmp_path), check_files=False)
+    work = homework.assignment(book, 2)
+    return homework_excel.write_files(work, tmp_path / "out", members=[book.team[0]])[0]
+
+
+def rewrite_sheets(path: Path, change) -> None:
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, change(data) if name.startswith("xl/worksheets/sheet") else data)
+
+
+def test_a_returned_homework_file_is_read_without_trusting_its_dimension(tmp_path):
+    path = homework_file(tmp_path)
+    rewrite_sheets(path, lambda xml: re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:XFD1048576"/>',
+                                            xml).replace(b"</sheetData>", b'<row r="1048576"/></sheetData>'))
+    done = bounded(f"""
+        from successgaps_lib.homework import excel
+        returned = excel.read_file({str(path)!r})
+        print(returned.meeting, len(returned.rows) > 0)
+    """)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["2", "True"]
+
+
+def test_a_returned_homework_deflate_bomb_is_refused(tmp_path):
+    from successgaps_lib.homework import excel as homework_excel
+
+    path = homework_file(tmp_path)
+    rewrite_sheets(path, lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + b" " * 32 * 1024 ** 2))
+    with pytest.raises(limits.LimitError, match="limit 'ratio'"):
+        homework_excel.read_file(path)
+
+
+def test_an_alias_bomb_in_the_disproportionality_settings_is_one_line(tmp_path):
+    from successgaps_lib.disproportionality.read import read_mapping as read_state_mapping
+    from successgaps_lib.disproportionality.settings import read_settings
+
+    path = tmp_path / "state.yml"
+    path.write_text(LAUGHS + "\nstate: *f\n")
+    with pytest.raises(ConfigError) as caught:
+        read_settings(path)
+    assert "anchors" in one_line(caught.value)
+    path.write_text(LAUGHS + "\nkind: *f\n")
+    with pytest.raises(ConfigError, match="anchors"):
+        read_state_mapping(path)
