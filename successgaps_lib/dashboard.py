@@ -29,16 +29,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import html
-import logging
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import ipywidgets as widgets
 import pandas as pd
 
-from . import charts, teamwork
+from . import charts, server_log, teamwork
 from . import workbook as workbooks
 from .errors import ConfigError, SuccessGapsError
 from .groups import GROUPS, MEETINGS, OUTCOMES
@@ -47,6 +45,7 @@ from .present import ENV_CACHE, ENV_READY, ENV_WORKBOOK
 from .rubric import Rubric, load_rubric
 from .screen import screen
 from .store import SEED_NAME, Store
+from .widgets.base import guarded as guarded_callback
 from .widgets.base import html_table
 
 #: How often a dashboard asks the store whether another screen saved something.
@@ -57,13 +56,8 @@ DISTRICT_LABEL = "District (all schools)"
 #: An export of the team's work that a new store starts from (the demo workbook has one).
 TEAM_WORK_EXPORT = SEED_NAME
 
-_log = logging.getLogger("successgaps.dashboard")
-if not _log.handlers:
-    # The kernel's sys.stderr goes to the page; sys.__stderr__ is the server's log.
-    _handler = logging.StreamHandler(sys.__stderr__)
-    _handler.setFormatter(logging.Formatter("[successgaps dashboard] %(levelname)s %(message)s"))
-    _log.addHandler(_handler)
-    _log.propagate = False
+# The kernel's sys.stderr (and its file descriptor 2) go to the page: server_log writes to the server's own.
+_log = server_log.logger("successgaps.dashboard", "successgaps dashboard")
 
 
 # --- Small pieces ------------------------------------------------------------------------------
@@ -199,7 +193,7 @@ class ChartExplorer(widgets.VBox):
         self.chart.embed_options = {**(self.chart.embed_options or {}), "renderer": "svg"}
         controls = [self.outcome, self.group, self.school, self.year]
         for control in (self.view, *controls):
-            control.observe(self._update, names="value")
+            control.observe(guarded_callback(self._update, self._say), names="value")
         self.add_class("sg-explorer")
         self.children = [self.view, widgets.HBox(controls, layout=widgets.Layout(flex_flow="row wrap")),
                          self.message, self.chart]
@@ -216,6 +210,9 @@ class ChartExplorer(widgets.VBox):
     def _enable(self) -> None:
         self.year.disabled = self.view.value == "trend"
         self.school.disabled = self.view.value == "schools"
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.message.value = f'<div class="sg-note">{html.escape(text)}</div>'
 
     def _update(self, _change=None) -> None:
         self._enable()

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from . import groups as vocab
+from . import limits
 from .errors import ConfigError, InputError
 from .mapping import Mapping, apply_mapping, parse_mapping, read_mapping, resolve_columns
 from .parse import (
@@ -373,7 +374,22 @@ def _names_column(found: _Found, name: str, default: str | None) -> pd.Series:
     text = _text(long, name)
     if default is not None:
         found.add((text == "").to_numpy(), name, f"blank {name} name", f"the {name}'s name on every row")
+    _check_control(found, name, text)
     return text
+
+
+#: Characters no district or school name holds: NUL and the other invisible control characters.
+CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f]"
+
+
+def _check_control(found: _Found, name: str, text: pd.Series) -> None:
+    """A name holding a NUL byte or another control character (a damaged export) is a problem of its row."""
+    uniques = pd.Series(pd.unique(text))
+    bad = set(uniques[uniques.str.contains(CONTROL_CHARACTERS, regex=True)])
+    if bad:
+        found.add(text.isin(bad).to_numpy(), name, f"a control character in the {name} name",
+                  "the name as it is printed, without NUL or other invisible control characters",
+                  kind="control character in a name")
 
 
 def fold_name(text: object) -> str:
@@ -439,7 +455,7 @@ def _counts(raw: pd.DataFrame, mapping: Mapping, file, district) -> tuple[pd.Dat
     out = pd.DataFrame({
         "year": _years(found, mapping),
         "district": _names_column(found, "district", district or DEFAULT_DISTRICT),
-        "school": _text(long, "school") if "school" in long else "",
+        "school": _names_column(found, "school", None) if "school" in long else "",
         "group": _vocabulary(found, "group", vocab.canonical_group,
                              "a group such as ALL, MB, LEP, WDIS or 'English learners' (EDFacts code or name)"),
         "outcome": _vocabulary(found, "outcome", vocab.canonical_outcome,
@@ -522,6 +538,10 @@ def _count_values(found: _Found, name: str, mapping: Mapping) -> pd.DataFrame:
     label = name.replace("_", " ")
     found.add(((frame["value"] < 0) | (frame["low"] < 0)).to_numpy(), name, f"negative {label}",
               "a count of 0 or more", kind="negative count")
+    most = limits.get("count")
+    found.add((frame > most).any(axis=1).to_numpy(), name, f"implausible {label}: more children than any state has",
+              f"at most {most:,} children (limit 'count'; if the file is right: successgaps --limit count=N ...)",
+              kind="implausible count")
     numbers = frame.to_numpy()
     fractional = (np.isfinite(numbers) & (numbers != np.floor(numbers))).any(axis=1)
     found.add(fractional, name, f"fractional {label}", "a whole number of children", kind="fractional count")

@@ -25,6 +25,7 @@ from types import MappingProxyType
 import pandas as pd
 
 from . import groups as vocab
+from . import yaml_read
 from .errors import ConfigError, InputError
 from .parse import parse_flag, parse_year
 from .read import fold
@@ -79,7 +80,17 @@ class Mapping:
 
 
 def _fail(source: str, key: str, problem: str) -> ConfigError:
-    return ConfigError(" ".join(f"{source}: key {key!r}: {problem}".split()))
+    return ConfigError(" ".join(f"{source}: key {_short(key)}: {problem}".split()))
+
+
+def _short(value, n: int = 60) -> str:
+    """``repr(value)``, cut to ``n`` characters: a message stays one readable line.
+
+    >>> _short("x" * 100, 10)
+    "'xxxxxx..."
+    """
+    text = repr(value)
+    return text if len(text) <= n else text[:n - 3] + "..."
 
 
 def _suggest(word: str, choices) -> str:
@@ -96,29 +107,20 @@ def _names(source: str, key: str, value) -> tuple[str, ...]:
 
 
 def read_mapping(path) -> Mapping:
-    """Read and validate a mapping YAML file; ``ConfigError`` naming the key if it is invalid."""
-    import yaml
+    """Read and validate a mapping YAML file; ``ConfigError`` naming the key if it is invalid.
 
+    The file is read within the limits of ``yaml_read`` (size, nesting; no anchors or aliases).
+    """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: mapping file not found") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: the mapping is not UTF-8 text") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise ConfigError(" ".join(f"{path}: not valid YAML{where}: {problem}".split())) from None
+    data = yaml_read.load_file(path, what="mapping file")
     return parse_mapping(data, source=str(path))
 
 
 def _choice(source, data: dict, key: str, choices: tuple[str, ...]):
     """``data[key]`` (default: the first choice), which must be one of ``choices``."""
     value = data.get(key, choices[0])
-    if value not in choices:
-        raise _fail(source, key, f"{value!r} is not one of {', '.join(choices)}")
+    if isinstance(value, list | dict) or value not in choices:
+        raise _fail(source, key, f"{_short(value)} is not one of {', '.join(choices)}")
     return value
 
 
@@ -144,7 +146,7 @@ def parse_mapping(data, *, source: str = "mapping") -> Mapping:
     header_row = file.get("header_row")
     if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int)
                                    or header_row < 1):
-        raise _fail(source, "file.header_row", f"{header_row!r} is not a row number (1 = the first row)")
+        raise _fail(source, "file.header_row", f"{_short(header_row)} is not a row number (1 = the first row)")
     sheet = file.get("sheet")
     if sheet is not None and not isinstance(sheet, str | int):
         raise _fail(source, "file.sheet", "expected the name of a sheet")
@@ -153,9 +155,12 @@ def parse_mapping(data, *, source: str = "mapping") -> Mapping:
         import codecs
 
         try:
-            codecs.lookup(str(encoding))
+            info = codecs.lookup(str(encoding))
         except LookupError:
-            raise _fail(source, "file.encoding", f"unknown encoding {encoding!r}") from None
+            raise _fail(source, "file.encoding", f"unknown encoding {_short(encoding)}") from None
+        if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib: codecs, not encodings
+            raise _fail(source, "file.encoding", f"{_short(encoding)} is not a text encoding "
+                        "(expected e.g. utf-8, cp1252 or latin-1)")
 
     columns = _section(data, "columns", source)
     constants = _section(data, "constants", source)
@@ -189,6 +194,10 @@ def parse_mapping(data, *, source: str = "mapping") -> Mapping:
                             "and/or {outcome}, such as '{group}_NUM'")
             if re.search(r"\{(?!group\}|outcome\})[^}]*\}", value):
                 raise _fail(source, f"wide.{key}", "the only placeholders are {group} and {outcome}")
+            twice = [p for p in PLACEHOLDERS if _placeholders(value).count(p) > 1]
+            if twice:
+                raise _fail(source, f"wide.{key}", f"{{{twice[0]}}} appears twice in the pattern; "
+                            "each placeholder at most once, such as '{group}_{outcome}_NUM'")
             wide[key] = value.strip()
             if key in columns:
                 raise _fail(source, f"wide.{key}", "given both as a column and as a pattern")

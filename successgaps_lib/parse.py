@@ -77,7 +77,18 @@ def parse_count(text: object) -> tuple[float, float, float]:
     Traceback (most recent call last):
     ...
     ValueError: a percentage where a count is expected
+    >>> parse_count("9" * 400)
+    Traceback (most recent call last):
+    ...
+    ValueError: a number far too large to be a count of children
     """
+    try:
+        return _parse_count(text)
+    except OverflowError:  # a number of hundreds of digits: no float holds it
+        raise ValueError("a number far too large to be a count of children") from None
+
+
+def _parse_count(text: object) -> tuple[float, float, float]:
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return NAN, NAN, NAN
     if isinstance(text, int | float) and not isinstance(text, bool):

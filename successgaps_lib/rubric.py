@@ -29,6 +29,7 @@ import yaml
 from . import paths
 from .errors import ConfigError
 from .groups import MEETINGS, RATING_SCALE
+from .yaml_read import BoundedLoader, load_text
 
 #: The rubric shipped with the workbook.
 DEFAULT_PATH = paths.RUBRIC
@@ -125,17 +126,7 @@ def parse_rubric(text: str, source: str = "rubric") -> Rubric:
     ...
     successgaps_lib.errors.ConfigError: r.yml, line 1: key 'sections': the rubric has no sections
     """
-    loader = _LineLoader(text)
-    loader.name = source  # so errors raised while constructing name the file
-    try:
-        data = loader.get_single_data()
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise ConfigError(f"{source}{where}: not valid YAML ({problem})") from None
-    finally:
-        loader.dispose()
+    data = load_text(text, source, _LineLoader)  # bounded: no aliases, limited size and nesting
     return _Checker(source).rubric(data)
 
 
@@ -147,7 +138,7 @@ class _Map(dict):
     line: int = 0
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(BoundedLoader):
     pass
 
 

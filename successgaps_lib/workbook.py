@@ -42,6 +42,7 @@ import yaml
 
 from .errors import ConfigError
 from .groups import GROUPS, MEETINGS, OUTCOMES, ROLES, Role, canonical_group, canonical_outcome
+from .yaml_read import BoundedLoader, load_file, load_text
 
 WORKBOOK_FILE = "workbook.yml"
 DEFAULT_MIN_GROUP_SIZE = 10
@@ -54,6 +55,9 @@ _COMPARISON_TEXT = {
     "all": "all children", "all children": "all children", "all students": "all children",
     "state": "the state", "the state": "the state", "the state rate": "the state", "state rate": "the state",
 }
+
+#: Characters no name or text of a workbook holds (tabs and line breaks are fine).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 _TOP_KEYS = ("district", "school", "data", "target_gap", "min_group_size", "team", "meetings", "timezone")
 
@@ -226,9 +230,11 @@ class Workbook:
 
 # --- Reading ---------------------------------------------------------------------------------
 
-class _Loader(yaml.SafeLoader):
+class _Loader(BoundedLoader):
     """SafeLoader that keeps dates and clock times as text, so we can check them with a clear
-    message (PyYAML would turn ``16:00`` into the integer 960 and fail on ``2025-13-01``)."""
+    message (PyYAML would turn ``16:00`` into the integer 960 and fail on ``2025-13-01``).
+
+    A ``yaml_read.BoundedLoader``: no anchors or aliases, bounded size and nesting."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -248,13 +254,7 @@ def parse_yaml(text: str, source: str = WORKBOOK_FILE) -> Any:
     >>> parse_yaml("time: 16:00\\ndate: 2025-09-16\\nn: 10")
     {'time': '16:00', 'date': '2025-09-16', 'n': 10}
     """
-    try:
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: safe
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(e, "problem", None) or str(e)
-        raise ConfigError(f"{source}{where}: not valid YAML: {problem}") from None
+    return load_text(text, source, _Loader)  # a SafeLoader subclass: safe
 
 
 def load(path: str | os.PathLike, *, check_files: bool = True) -> Workbook:
@@ -263,7 +263,7 @@ def load(path: str | os.PathLike, *, check_files: bool = True) -> Workbook:
     file = path if path.suffix in (".yml", ".yaml") else path / WORKBOOK_FILE
     if not file.is_file():
         raise ConfigError(f"{file}: no workbook here; create one with `successgaps init {file.parent}`")
-    data = parse_yaml(file.read_text(encoding="utf-8-sig"), str(file))
+    data = load_file(file, str(file), _Loader, what="workbook file")
     return from_mapping(data, file.parent, source=str(file), check_files=check_files)
 
 
@@ -300,7 +300,12 @@ class _Checker:
             return ""
         if isinstance(value, (dict, list)):
             self.fail(key, f"is {_kind(value)}", "text")
-        return str(value).strip()
+        text = str(value).strip()
+        control = _CONTROL.search(text)
+        if control:
+            self.fail(key, f"holds a control character ({control[0]!r})", "plain text (a NUL byte or another "
+                      "invisible control character is a damaged copy or paste)")
+        return text
 
     def integer(self, value, key, *, minimum=None) -> int:
         if isinstance(value, bool) or not isinstance(value, int):

@@ -61,7 +61,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     token = secrets.token_urlsafe(24) if args.token == GENERATE else args.token
     password = None
     if args.password:
-        password = os.environ.get(PASSWORD_ENV) or getpass.getpass("Password for the dashboards: ")
+        password = os.environ.get(PASSWORD_ENV) or _ask_password()
         if not password:
             raise ConfigError("--password: the password is empty")
     if args.port < 0 or args.port > 65535:
@@ -80,6 +80,19 @@ def settings_from(args: argparse.Namespace) -> Settings:
               "other computers reach the dashboards with the " + ("token" if token else "password")
               + ", and anyone on this network can read what is sent (--certfile and --keyfile: HTTPS).")
     return settings
+
+
+def _ask_password() -> str:
+    """The password typed at the terminal; one line (``ConfigError``) when there is no terminal to type it on."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", getpass.GetPassWarning)  # no terminal: it would echo, or wait on nothing
+        try:
+            return getpass.getpass("Password for the dashboards: ")
+        except (EOFError, OSError, getpass.GetPassWarning):
+            raise ConfigError(f"--password: there is no terminal to type the password on; set the environment "
+                              f"variable {PASSWORD_ENV} to it instead") from None
 
 
 @command("present", "show a workbook's meeting dashboards on the room's screen (Voila)", add_arguments)

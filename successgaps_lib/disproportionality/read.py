@@ -56,20 +56,13 @@ def _fail(source, key, problem) -> ConfigError:
 
 def read_mapping(path) -> dict:
     """The mapping as ``{"kind", "columns", "constants", "values", "sheet"}``, checked."""
-    import yaml
+    from ..yaml_read import load_file
 
     path = Path(path)
     source = str(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: mapping file not found") from None
-    except (UnicodeDecodeError, IsADirectoryError):
-        raise ConfigError(f"{path}: not a UTF-8 text file") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    if path.is_dir():
+        raise ConfigError(f"{path}: not a UTF-8 text file")
+    data = load_file(path, what="mapping file")  # bounded: size, nesting, no anchors or aliases
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the mapping must be 'key: value' lines")
     for key in data:

@@ -203,21 +203,14 @@ def parse_settings(data, *, source: str = "settings") -> Settings:
 
 
 def read_settings(path) -> Settings:
-    """Read ``state.yml``; ``ConfigError`` (one line) for a missing file, bad YAML or a bad value."""
-    import yaml
+    """Read ``state.yml``; ``ConfigError`` (one line) for a missing file, bad YAML or a bad value.
+
+    Read within the bounds of ``yaml_read`` (size, nesting; no anchors or aliases).
+    """
+    from ..yaml_read import load_file
 
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: settings file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a settings file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: the settings are not UTF-8 text") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(" ".join(f"{path}: not valid YAML{where}: {getattr(error, 'problem', '')}".split())) \
-            from None
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a settings file")
+    data = load_file(path, what="settings file")
     return parse_settings(data if data is not None else {}, source=str(path))

@@ -41,6 +41,8 @@ from pathlib import Path
 from .. import workbook as workbooks
 from ..errors import InputError, SuccessGapsError
 from ..groups import RATING_SCALE
+from ..limits import LimitError
+from ..read import check_zip
 from ..store import ROUTES, Store
 from . import Assignment, assignment, current, open_team_store
 
@@ -191,6 +193,9 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+#: Rows of the marker sheet read at most (it holds a handful of keys).
+MARKER_ROWS = 100
+
 _BY_FOLDED = {level.casefold(): level for level in RATING_SCALE}
 
 
@@ -202,6 +207,12 @@ def read_file(path: str | Path) -> Returned:
     path = Path(path)
     not_ours = "not a homework file of the Success Gaps Workbook"
     try:
+        check_zip(path, str(path))  # an Excel file is a zip: its parts measured before any is inflated
+    except LimitError:
+        raise
+    except InputError:
+        pass  # not a zip at all: load_workbook says so below, as for any file not ours
+    try:
         book = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
         raise _refuse(path, "file not found") from None
@@ -210,7 +221,10 @@ def read_file(path: str | Path) -> Returned:
     try:
         if MARKER_SHEET not in book.sheetnames:
             raise _refuse(path, f"{not_ours} (no marker sheet); write homework files with `successgaps homework`")
-        marks = {_text(k): v for k, v, *_ in book[MARKER_SHEET].iter_rows(values_only=True) if k is not None}
+        marker = book[MARKER_SHEET]
+        marker.reset_dimensions()  # never pad rows to the size a sheet claims (A1:XFD1048576)
+        marks = {_text(k): v for k, v, *_ in marker.iter_rows(max_col=2, max_row=MARKER_ROWS, values_only=True)
+                 if k is not None}
         if _text(marks.get("format")) != FORMAT:
             raise _refuse(path, f"{not_ours} (its marker says {marks.get('format')!r})")
         if _text(marks.get("version")) != str(VERSION):
@@ -226,6 +240,7 @@ def read_file(path: str | Path) -> Returned:
             if title == MARKER_SHEET:
                 continue
             sheet = book[title]
+            sheet.reset_dimensions()  # rows are read as wide as max_col, as many as the sheet has
             header = [_text(c) for c in next(sheet.iter_rows(min_row=HEADER_ROW, max_row=HEADER_ROW,
                                                              values_only=True), ())]
             if header[:len(COLUMNS)] != list(COLUMNS):

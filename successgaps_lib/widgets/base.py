@@ -27,6 +27,7 @@ from datetime import date
 import ipywidgets as widgets
 import pandas as pd
 
+from .. import server_log
 from ..errors import SuccessGapsError
 from ..groups import RATING_SCALE
 from ..privacy import mask_small_counts
@@ -42,6 +43,35 @@ WIDE = widgets.Layout(width="100%")
 
 #: A pause in typing this long saves the text (each keystroke reaches the kernel at once).
 SAVE_AFTER_PAUSE_S = 0.6
+
+#: What a member sees when a widget's action fails unexpectedly (the traceback goes to the server's log).
+FAILED_TEXT = "Something went wrong and this was not done. The details are in the server's log."
+
+_log = server_log.logger("successgaps.widgets", "successgaps widgets")
+
+
+def guarded(callback: Callable, say: Callable[..., None] | None = None) -> Callable:
+    """``callback`` made safe to hand to a widget: it never raises.
+
+    ipywidgets shows an exception raised in a callback as a traceback, sent to the page over
+    the websocket with the server's file paths. Here the traceback goes to the server's log
+    (``server_log``) and ``say`` (a view's status line) gets one plain line: the error's own
+    line for a ``SuccessGapsError`` (paths cut to file names), else ``FAILED_TEXT``.
+    """
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except SuccessGapsError as error:
+            _log.warning("%s: %s", getattr(callback, "__qualname__", "widget callback"), error)
+            if say is not None:
+                say(server_log.plain(str(error)), error=True)
+        except Exception:
+            _log.exception("%s failed", getattr(callback, "__qualname__", "widget callback"))
+            if say is not None:
+                say(FAILED_TEXT, error=True)
+        return None
+    return run
 
 
 class StoreView(widgets.VBox):
@@ -65,9 +95,13 @@ class StoreView(widgets.VBox):
         self.undo_stack: list[list[tuple[int, int]]] = []
         self.undo_button = widgets.Button(description="Undo last change", icon="undo", disabled=True,
                                           tooltip="Nothing to undo yet", layout=widgets.Layout(width="auto"))
-        self.undo_button.on_click(lambda _: self.undo_last())
+        self.undo_button.on_click(self.guard(lambda _: self.undo_last()))
         self.undo_status = widgets.HTML()
         self.undo_bar = widgets.HBox([self.undo_button, self.undo_status], layout=widgets.Layout(align_items="center"))
+
+    def guard(self, callback: Callable) -> Callable:
+        """``callback`` for a widget event: failures go to the server's log, one plain line to ``status``."""
+        return guarded(callback, self.say)
 
     def refresh(self) -> None:
         """Show what the store holds now (other kernels may have written since)."""
@@ -91,7 +125,7 @@ class StoreView(widgets.VBox):
         previous = self._pending.pop(key, None)
         if previous is not None:
             previous[0].cancel()
-        self._pending[key] = (loop.call_later(SAVE_AFTER_PAUSE_S, self._save_pending, key), action)
+        self._pending[key] = (loop.call_later(SAVE_AFTER_PAUSE_S, self.guard(self._save_pending), key), action)
         return True
 
     def _load(self) -> None:  # pragma: no cover - each view defines it
@@ -118,7 +152,7 @@ class StoreView(widgets.VBox):
             action = functools.partial(write, change["new"])
             if not (typed and self._defer(widget, lambda: self._save(action, near))):
                 self._save(action, near)
-        widget.observe(on_change, names="value")
+        widget.observe(self.guard(on_change), names="value")
 
     def _save_pending(self, key: int) -> None:
         entry = self._pending.pop(key, None)
@@ -133,7 +167,7 @@ class StoreView(widgets.VBox):
         try:
             action()
         except (SuccessGapsError, sqlite3.Error) as error:
-            self.say(f"Not saved: {error}", error=True, near=near)
+            self.say(f"Not saved: {server_log.plain(str(error))}", error=True, near=near)
             return False
         if len(self.store.changes) > made:
             self.undo_stack.append(self.store.changes[made:])

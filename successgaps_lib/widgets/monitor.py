@@ -50,9 +50,9 @@ class ProgressView(StoreView):
                                       description="Status", layout=widgets.Layout(width="auto", min_width="16em"))
         self.note = text_area("What happened since the last review")
         self.add_button = widgets.Button(description="Add entry", icon="plus", button_style="primary")
-        self.add_button.on_click(lambda _: self._add())
+        self.add_button.on_click(self.guard(lambda _: self._add()))
         self.entries = widgets.HTML()
-        self.activity.observe(lambda _: self.refresh(), names="value")
+        self.activity.observe(self.guard(lambda _: self.refresh()), names="value")
         self.children = [heading("Progress on the plan"), self.undo_bar, self.activity, self.current,
                          widgets.HBox([self.date, self.state]), self.note,
                          widgets.HBox([self.add_button, self.status], layout=widgets.Layout(align_items="center")),
@@ -97,10 +97,10 @@ class MeasurementView(StoreView):
         self.value = text_box("e.g. 66.5", "New value (%)", width="16em")
         self.note = text_box("Source of the data, e.g. class of 2026 cohort file", "Note")
         self.record_button = widgets.Button(description="Record measurement", icon="plus", button_style="primary")
-        self.record_button.on_click(lambda _: self._record())
+        self.record_button.on_click(self.guard(lambda _: self._record()))
         self.statement = widgets.HTML()
         self.table = widgets.HTML()
-        self.goal.observe(lambda _: self.refresh(), names="value")
+        self.goal.observe(self.guard(lambda _: self.refresh()), names="value")
         self.children = [heading("The gap, re-measured against the plan's target"), self.undo_bar, self.goal,
                          widgets.HBox([self.value, self.date]), self.note,
                          widgets.HBox([self.record_button, self.status], layout=widgets.Layout(align_items="center")),

@@ -106,7 +106,7 @@ class PrioritiesView(StoreView):
         self.member = widgets.Dropdown(description="Your name", options=[("Choose your name", "")],
                                        layout=widgets.Layout(width="auto", min_width="20em"))
         self.refresh_button = widgets.Button(description="Update the tally", icon="refresh")
-        self.refresh_button.on_click(lambda _: self.refresh())
+        self.refresh_button.on_click(self.guard(lambda _: self.refresh()))
         self.checks: dict[str, widgets.Checkbox] = {}
         self.labels: dict[str, widgets.HTML] = {}
         items: list[widgets.Widget] = []
@@ -123,7 +123,7 @@ class PrioritiesView(StoreView):
                          widgets.HBox([self.member, self.refresh_button]), self.status, self.undo_bar,
                          widgets.VBox(items),
                          heading("Tally: how many members marked each indicator", 4), self.tally]
-        self.member.observe(lambda _: self.refresh(), names="value")
+        self.member.observe(self.guard(lambda _: self.refresh()), names="value")
         self.refresh()
         if member:
             self.member.value = member
@@ -185,7 +185,7 @@ class RootCauseView(StoreView):
         self.new_statement = text_area("A root cause the team agrees on and can act on")
         self.new_indicators = IndicatorPicker(rubric)
         self.add_button = widgets.Button(description="Add root cause", icon="plus", button_style="primary")
-        self.add_button.on_click(lambda _: self._add())
+        self.add_button.on_click(self.guard(lambda _: self._add()))
         self.message = status_line()
         self.children = [heading("Root causes the team agrees on"), self.undo_bar, self.count, self.status,
                          self.causes, heading("Add a root cause", 4), self.new_statement, self.new_indicators,
@@ -212,7 +212,7 @@ class RootCauseView(StoreView):
                    editor.status)
         self._bind(editor.indicators, lambda v: self.store.update_root_cause(id, indicators=v, by=self.by),
                    editor.status)
-        editor.removal.on_confirm(lambda: self._remove(id, editor.removal.status))
+        editor.removal.on_confirm(self.guard(lambda: self._remove(id, editor.removal.status)))
         return editor
 
     def _load(self) -> None:
@@ -306,7 +306,8 @@ class PlanView(StoreView):
         self.goal_box = widgets.VBox()
         self.add_goal = widgets.Button(description="Add goal", icon="plus", button_style="primary")
         self.add_message = status_line()
-        self.add_goal.on_click(lambda _: self._act(lambda: self.store.add_goal(by=self.by), self.add_message))
+        self.add_goal.on_click(self.guard(lambda _: self._act(lambda: self.store.add_goal(by=self.by),
+                                                              self.add_message)))
         self.children = [heading("Action plan"), self.undo_bar, self.status, self.goal_box,
                          widgets.HBox([self.add_goal, self.add_message], layout=widgets.Layout(align_items="center"))]
         self.refresh()
@@ -334,10 +335,10 @@ class PlanView(StoreView):
             self._bind(getattr(editor, field), lambda v, field=field: write(**{field: parse_percent(v)}), near)
         for field in ("baseline_date", "target_date"):
             self._bind(getattr(editor, field), lambda v, field=field: write(**{field: date_value(v)}), near)
-        editor.add_activity.on_click(lambda _: self._act(lambda: self.store.add_activity(id, by=self.by),
-                                                         editor.removal.status))
-        editor.removal.on_confirm(lambda: self._removed("Goal", lambda: self.store.remove_goal(id, by=self.by),
-                                                        editor.removal.status))
+        editor.add_activity.on_click(self.guard(lambda _: self._act(lambda: self.store.add_activity(id, by=self.by),
+                                                                    editor.removal.status)))
+        editor.removal.on_confirm(self.guard(lambda: self._removed(
+            "Goal", lambda: self.store.remove_goal(id, by=self.by), editor.removal.status)))
         return editor
 
     def _activity_editor(self, id: int, members: list[str]) -> ActivityEditor:
@@ -351,8 +352,8 @@ class PlanView(StoreView):
             self._bind(getattr(editor, field), lambda v, field=field: write(**{field: v}), near)
         for field in ("start", "due"):
             self._bind(getattr(editor, field), lambda v, field=field: write(**{field: date_value(v)}), near)
-        editor.removal.on_confirm(lambda: self._removed(
-            "Activity", lambda: self.store.remove_activity(id, by=self.by), editor.removal.status))
+        editor.removal.on_confirm(self.guard(lambda: self._removed(
+            "Activity", lambda: self.store.remove_activity(id, by=self.by), editor.removal.status)))
         return editor
 
     def _load(self) -> None:

@@ -76,8 +76,8 @@ class MemberView(StoreView):
         self.children = [heading("Your ratings"), widgets.HBox([self.member, self.section]), self.status,
                          self.undo_bar, self.body]
         self._member_before: str | None = None
-        self.member.observe(self._member_changed, names="value")
-        self.section.observe(lambda _: self._show_section(), names="value")
+        self.member.observe(self.guard(self._member_changed), names="value")
+        self.section.observe(self.guard(lambda _: self._show_section()), names="value")
         self.refresh()
         if member:
             self.member.value = member
@@ -152,7 +152,7 @@ class FacilitatorView(StoreView):
                                         layout=widgets.Layout(width="auto"))
         self.refresh_button = widgets.Button(description="Show latest ratings", icon="refresh",
                                              tooltip="Re-read what members have saved from their own computers")
-        self.refresh_button.on_click(lambda _: self.refresh())
+        self.refresh_button.on_click(self.guard(lambda _: self.refresh()))
         self.homework = widgets.HTML()
         self.grid = widgets.HTML(layout=WIDE)
         self.rows: dict[str, ConsensusRow] = {}
@@ -166,7 +166,7 @@ class FacilitatorView(StoreView):
                          heading("Homework done", 4), self.homework,
                          heading("Every member's rating", 4), self.grid,
                          heading("Consensus, indicator by indicator", 4), self.body]
-        self.section.observe(lambda _: self.refresh(), names="value")
+        self.section.observe(self.guard(lambda _: self.refresh()), names="value")
         self.refresh()
 
     def _bind_row(self, row: ConsensusRow) -> None:
