@@ -35,6 +35,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -87,12 +88,52 @@ def clock(t: dt.time | dt.datetime) -> str:
 
 
 def slug(text: str) -> str:
-    """A file-name part.
+    """A file-name part that keeps people apart: accents dropped from Latin letters, letters of
+    other scripts kept as they are (Unicode file names), everything else a hyphen; at most 60
+    characters. Different names can still meet (``Maria`` and ``María``): ``unique_names`` makes
+    that an error rather than one file overwriting the other.
 
-    >>> slug("Dr. Ann O'Neil-Park")
-    'dr-ann-o-neil-park'
+    >>> slug("Dr. Ann O'Neil-Park"), slug("José Núñez"), slug("Nguyễn Thị Lan")
+    ('dr-ann-o-neil-park', 'jose-nunez', 'nguyen-thi-lan')
+    >>> slug("王芳"), slug("李伟"), slug("Мария Иванова"), slug("محمد علي")
+    ('王芳', '李伟', 'мария-иванова', 'محمد-علي')
+    >>> slug("  ...  ")
+    'x'
     """
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    # Combining marks go (é -> e); a mark a script needs to be readable (Devanagari vowel
+    # signs) comes back when the result is recomposed, since only Latin-based letters lose them.
+    kept = "".join(c for c in decomposed if not (unicodedata.combining(c) and _after_latin(decomposed, c)))
+    text = unicodedata.normalize("NFC", kept).casefold()
+    text = re.sub(r"[\W_]+", "-", text).strip("-")
+    return text[:60].rstrip("-") or "x"
+
+
+def _after_latin(text: str, mark: str) -> bool:
+    """Whether a combining mark sits on a Latin letter (the only marks ``slug`` drops)."""
+    i = text.find(mark)
+    while i > 0 and unicodedata.combining(text[i - 1]):
+        i -= 1
+    return i > 0 and "LATIN" in unicodedata.name(text[i - 1], "")
+
+
+def unique_names(names: Iterable[tuple[str, str]], what: str) -> None:
+    """Raise ConfigError when two different things (label, file name) would be written to one file.
+
+    >>> unique_names([("Ann Lee", "ann-lee"), ("Bo Li", "bo-li")], "invitation")
+    >>> unique_names([("Maria Lopez", "maria-lopez"), ("María López", "maria-lopez")], "invitation")
+    Traceback (most recent call last):
+    ...
+    successgaps_lib.errors.ConfigError: Maria Lopez and María López would get the same file name \
+(maria-lopez) for their invitation: give one of them a distinct name in workbook.yml (a middle initial, say)
+    """
+    seen: dict[str, str] = {}
+    for label, name in names:
+        if name in seen:
+            who = f"two team members named {label}" if seen[name] == label else f"{seen[name]} and {label}"
+            raise ConfigError(f"{who[:1].upper()}{who[1:]} would get the same file name ({name}) for their {what}: "
+                              "give one of them a distinct name in workbook.yml (a middle initial, say)")
+        seen[name] = label
 
 
 def _lower_first(text: str) -> str:
@@ -646,6 +687,7 @@ def build_handouts(workbook_dir: str | os.PathLike, meetings: int | str | Iterab
     for n in numbers:
         # Per-member documents (letters) go to everyone but the person who signs them.
         members = tuple(m for m in workbook.team if m != workbook.facilitator)
+        unique_names(((m.name, slug(m.name)) for m in members), "letters and messages")
         docs = [(s, member) for s in specs if n in s.meetings for member in (members if s.per_member else (None,))]
         notebook = find_notebook(n, notebooks) if wanted is None or HANDOUT in wanted else None
         job_list.append(_Job(n, notebook, docs))
@@ -658,7 +700,7 @@ def build_handouts(workbook_dir: str | os.PathLike, meetings: int | str | Iterab
         files += meeting_files
         if timings is not None:
             timings[number] = meeting_timings
-    return sorted(files)
+    return sorted(set(files))  # the files written, each once
 
 
 def _close_thread_event_loop() -> None:

@@ -421,3 +421,38 @@ def test_cli_init_then_handouts(tmp_path, capsys):
 def test_cli_rejects_a_bad_meeting_number():
     with pytest.raises(SystemExit):
         run_cli("handouts", "x", "--meeting", "9")
+
+
+# --- file names (issue 9 item 6) ------------------------------------------------------------------------
+
+def _workbook_with_team(tmp_path: Path, names: list[str]) -> Path:
+    book_dir = tmp_path / "wb"
+    wbk.init(book_dir, district="Lakeside", first_meeting=dt.date(2026, 1, 6))
+    team = "team:\n" + "".join(f"  - name: {name}\n    role: parent\n" for name in names)
+    team += "  - name: Karen Nguyen\n    role: facilitator\n"
+    file = book_dir / "workbook.yml"
+    file.write_text(file.read_text(encoding="utf-8").replace("team: []", team), encoding="utf-8")
+    return book_dir
+
+
+def test_non_latin_names_get_files_of_their_own(tmp_path, capsys):
+    names = ["王芳", "李伟", "Мария Иванова", "محمد علي", "José Núñez", "Nguyễn Thị Lan"]
+    book_dir = _workbook_with_team(tmp_path, names)
+    out = tmp_path / "out"
+    assert run_cli("handouts", str(book_dir), "--meeting", "1", "--no-pdf", "--only", "invitation", "--quiet",
+                   "--out", str(out)) == 0
+    written = sorted((out / "meeting-01").glob("*.html"))
+    assert len(written) == len(names)  # one letter each, none overwritten
+    assert f"Wrote {len(names)} files" in capsys.readouterr().out  # the count printed is the count written
+    for name in names:
+        letter = out / "meeting-01" / f"meeting-01-invitation-{handouts.slug(name)}.html"
+        assert f"Dear {name}," in text_of(letter.read_text(encoding="utf-8"))
+
+
+def test_two_members_with_one_file_name_is_an_error(tmp_path, capsys):
+    book_dir = _workbook_with_team(tmp_path, ["Maria Lopez", "María López"])
+    assert run_cli("handouts", str(book_dir), "--meeting", "1", "--no-pdf", "--only", "invitation", "--quiet",
+                   "--out", str(tmp_path / "out")) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Maria Lopez and María López" in err and "maria-lopez" in err
+    assert not (tmp_path / "out" / "meeting-01").exists() or not any((tmp_path / "out" / "meeting-01").iterdir())
