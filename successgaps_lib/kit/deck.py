@@ -14,11 +14,20 @@ the team's words), and the homework with the next meeting. Words are in
   facilitator edits in Office; charts as PNG images (vl-convert, no browser) with their text
   alternative in the slide's notes and as the picture's description.
 
->>> slides = deck_slides({"titles": {}, "norms": ["We start on time."]}, _Example())
+>>> from types import SimpleNamespace as Thing
+>>> from successgaps_lib.charts import SvgFigure
+>>> start = dt.datetime(2025, 9, 16, 16, 0)
+>>> plan = Thing(number=1, title="Getting started", date=start.date(), time=start.time(),
+...              end=start + dt.timedelta(hours=2), place="Library")
+>>> chart = SvgFigure("<svg xmlns='http://www.w3.org/2000/svg'/>", "Graduation, 2024-25. 71.6% graduated.")
+>>> meeting = Thing(number=1, workbook=Thing(meeting=lambda n: plan), statement_text="In 2025, ...",
+...                 slides=lambda: [chart], context={"agenda": {"objectives": ["Meet."]}, "homework": "Read.",
+...                 "next_meeting_text": "Oct 7.", "steps": [{"start": start, "activity": "Welcome", "team": "Hi."}]})
+>>> slides = deck_slides({"norms": ["We start on time."]}, meeting)
 >>> [s.kind for s in slides]
 ['title', 'purpose', 'agenda', 'norms', 'statement', 'data', 'activities', 'homework']
->>> slides[5].title, slides[5].alt
-('Four-year graduation, 2024-25', 'Four-year graduation, 2024-25. 71.6% of students with disabilities graduated.')
+>>> slides[5].title, slides[5].notes
+('Graduation, 2024-25', 'Graduation, 2024-25. 71.6% graduated.')
 """
 
 from __future__ import annotations
@@ -92,7 +101,8 @@ def deck_slides(words: dict, meeting) -> list[Slide]:
             out.append(Slide("data", _chart_title(shown.description), svg=shown.svg, alt=shown.description,
                              notes=shown.description))
         else:  # a note: nothing to draw, and why
-            out.append(Slide("note", titles.get("data", "The data"), text=_plain(getattr(shown, "text", shown)).lstrip("> ")))
+            said = _plain(getattr(shown, "text", shown)).lstrip("> ")
+            out.append(Slide("note", titles.get("data", "The data"), text=said))
     out.append(Slide("activities", titles["activities"],
                      [f"{_plain(s['activity'])}: {_plain(s['team'])}" if s.get("team") else _plain(s["activity"])
                       for s in steps], notes=_plain(notes.get("activities", ""))))
@@ -167,8 +177,8 @@ def write_pptx(slides: list[Slide], path: Path, *, title: str = "", footer: str 
             slide = deck.slides.add_slide(deck.slide_layouts[1])  # title and content
             slide.shapes.title.text = s.title
             body = slide.placeholders[1]
-            body.left, body.top, body.width, body.height = Inches(0.7), Inches(1.6), width - Inches(1.4), \
-                height - Inches(2.2)
+            body.left, body.top = Inches(0.7), Inches(1.6)
+            body.width, body.height = width - Inches(1.4), height - Inches(2.2)
             frame = body.text_frame
             lines = ([s.text] if s.text else []) + s.bullets
             for i, line in enumerate(lines):
@@ -180,27 +190,3 @@ def write_pptx(slides: list[Slide], path: Path, *, title: str = "", footer: str 
             slide.notes_slide.notes_text_frame.text = s.notes
     deck.save(str(path))
     return path
-
-
-class _Example:
-    """A stand-in meeting for the doctest (the real one is ``meeting.Meeting``)."""
-
-    number = 1
-
-    class workbook:  # noqa: N801 - mimics the attribute
-        @staticmethod
-        def meeting(number):
-            start = dt.datetime(2025, 9, 16, 16, 0)
-            return type("Plan", (), {"number": 1, "title": "Getting started", "date": start.date(),
-                                     "time": start.time(), "end": start + dt.timedelta(hours=2),
-                                     "place": "Library"})()
-
-    context = {"agenda": {"objectives": ["Meet."]}, "homework": "Read.", "next_meeting_text": "Oct 7.",
-               "steps": [{"start": dt.datetime(2025, 9, 16, 16, 0), "activity": "Welcome", "team": "Say hello."}]}
-    statement_text = "In 2025, 71.6% of students with disabilities graduated."
-
-    def slides(self):
-        from ..charts import SvgFigure
-
-        return [SvgFigure("<svg xmlns='http://www.w3.org/2000/svg'/>",
-                          "Four-year graduation, 2024-25. 71.6% of students with disabilities graduated.")]
