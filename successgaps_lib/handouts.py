@@ -8,7 +8,16 @@ Output, per meeting N, under ``<workbook>/handouts/meeting-NN/`` (or ``out``)::
     meeting-NN-agenda-team.html / .pdf
     meeting-NN-evaluation-form.html / .pdf
     meeting-01-invitation-<name>.html / .pdf   one letter per team member (meeting 1)
-    meeting-NN-action-plan-form.html / .pdf    (meetings 5 to 7)
+    meeting-NN-action-plan-form.html / .pdf    (meetings 5 to 7), filled as of the meeting
+    ... .docx                                  agendas and forms also as Word files (``word: true``)
+    meeting-01-what-is-a-success-gap.html/.pdf for new members
+    meeting-01-invitation-email-<name>.txt     e-mails: one per member (``format: text``)
+    meeting-NN-reminder-email-<name>.txt       (meetings 2 and on)
+    meeting-05-root-cause-worksheet.html/.pdf  meeting-07-progress-monitoring-form.html / .pdf
+    meeting-NN-slides.html / .pptx             the meeting's presentation (``format: deck``)
+
+The formats beyond HTML and PDF live in ``successgaps_lib.kit`` (one function per format here:
+``build_document``); which document a meeting gets is templates/documents.yml.
 
 The executed notebooks are kept in ``<out>/.executed/`` for the data team (not for handing out).
 

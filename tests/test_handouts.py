@@ -164,7 +164,8 @@ def test_every_meeting_gets_agendas_and_an_evaluation_form(documents):
     for n in MEETINGS:
         for name in ("agenda-facilitator", "agenda-team", "evaluation-form"):
             assert (out / f"meeting-{n:02d}" / f"meeting-{n:02d}-{name}.html") in files
-    assert all(f.suffix == ".html" for f in files)
+            assert (out / f"meeting-{n:02d}" / f"meeting-{n:02d}-{name}.docx") in files  # word: true
+    assert {f.suffix for f in files} == {".html", ".docx"}  # no PDF asked for
 
 
 def test_action_plan_form_only_for_meetings_5_to_7(documents):
@@ -257,7 +258,7 @@ def test_one_invitation_per_member_naming_them(documents):
 
 
 def test_documents_load_nothing_from_the_network(documents):
-    for f in documents[1]:
+    for f in (f for f in documents[1] if f.suffix == ".html"):  # Word files: tests/test_kit.py
         page = f.read_text(encoding="utf-8")
         assert urls(page) == [], f.name
         assert "<script" not in page.lower()
@@ -350,6 +351,8 @@ def test_meetings_build_in_parallel_each_in_its_folder(tmp_path):
         "meeting-01/meeting-01-handout.html", "meeting-01/meeting-01-evaluation-form.html",
         "meeting-05/meeting-05-handout.html", "meeting-05/meeting-05-evaluation-form.html",
         "meeting-05/meeting-05-action-plan-form.html",
+        "meeting-01/meeting-01-evaluation-form.docx", "meeting-05/meeting-05-evaluation-form.docx",
+        "meeting-05/meeting-05-action-plan-form.docx",
     }
     assert set(timings) == {1, 5} and all(t["execute"] > 0 for t in timings.values())
     # each meeting's notebook got its own meeting number
@@ -413,9 +416,10 @@ def test_cli_init_then_handouts(tmp_path, capsys):
     assert run_cli("handouts", str(folder), "--meeting", "2", "--meeting", "3", "--no-pdf", "--only", "agenda-team",
                    "--quiet") == 0
     captured = capsys.readouterr()
-    assert "Wrote 2 files" in captured.out
+    assert "Wrote 4 files" in captured.out  # HTML and Word, two meetings
     assert "no team member yet" in captured.err
     assert (folder / "handouts" / "meeting-03" / "meeting-03-agenda-team.html").is_file()
+    assert (folder / "handouts" / "meeting-03" / "meeting-03-agenda-team.docx").is_file()
 
 
 def test_cli_rejects_a_bad_meeting_number():
