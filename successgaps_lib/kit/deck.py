@@ -36,12 +36,14 @@ import base64
 import datetime as dt
 import io
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
+_READING = threading.Lock()
 DEFAULT_TITLES = {"purpose": "What we want to achieve today", "agenda": "Agenda", "norms": "How we work together",
                   "statement": "Our success gap", "activities": "What we do today",
                   "homework": "Before the next meeting"}
@@ -130,6 +132,8 @@ def build_deck(spec, context: dict, dirs: list[Path], stem: Path) -> list[Path]:
 
     workbook, number = context["workbook"], context["meeting"].number
     meeting = Meeting.open(workbook.directory, number)
+    with _READING:  # meetings built side by side read the data once (its cache is per process)
+        meeting.gaps  # noqa: B018 - reads and measures the data
     slides = deck_slides(deck_words(dirs), meeting)
     env = _environment(dirs)
     title = f"{workbook.name}: meeting {number}, {spec.title}"
