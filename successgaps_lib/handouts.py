@@ -685,6 +685,7 @@ def build_meeting(workbook: wbk.Workbook, job: _Job, out: Path, dirs: list[Path]
         timings["execute"] = time.perf_counter() - t
         t = time.perf_counter()
         page = export_handout(nb, context, dirs, str(executed))
+        context["executed_notebook"] = nb  # the slides show the charts the handout shows
         pages.append(_write(folder / f"meeting-{number:02d}-{HANDOUT}.html", page))
         timings["html"] = time.perf_counter() - t
         tick(pages[-1].name)

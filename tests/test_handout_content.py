@@ -52,7 +52,8 @@ def demo_copy(tmp_path_factory) -> Path:
 def built(demo_copy, tmp_path_factory) -> Path:
     """Every meeting's handout (HTML and, with Chromium, PDF), each meeting built once."""
     out = tmp_path_factory.mktemp("handouts")
-    build_handouts(demo_copy, "all", out=out, documents=["handout"], pdf=CHROMIUM.exists(), progress=False, jobs=2)
+    build_handouts(demo_copy, "all", out=out, documents=["handout", "slides"], pdf=CHROMIUM.exists(), progress=False,
+                   jobs=2)
     return out
 
 
@@ -260,6 +261,23 @@ def test_glossary_has_the_plain_words_a_parent_needs(built):
     for term in ("95% confidence interval", "E-formula", "Suppressed"):
         assert term in glossary
     assert page(built, 1).index('class="glossary"') < page(built, 1).index('class="doc-footer"')  # inside <main>
+
+
+@pytest.mark.parametrize("n", [1, 7])
+def test_slides_show_the_charts_the_handout_shows(built, demo_copy, n):
+    """Built with the notebook, a deck takes its charts and statement from the executed notebook; they are
+    the ones the deck draws from the data when no notebook runs (tests/test_kit.py)."""
+    from pptx import Presentation
+
+    from successgaps_lib.handouts import template_dirs
+    from successgaps_lib.kit.deck import deck_slides, deck_words
+
+    drawn = deck_slides(deck_words(template_dirs(wbk.load(demo_copy))), Meeting.open(demo_copy, n))
+    deck = Presentation(built / f"meeting-{n:02d}" / f"meeting-{n:02d}-slides.pptx")
+    assert [s.shapes.title.text for s in deck.slides] == [s.title for s in drawn]
+    notes = [s.notes_slide.notes_text_frame.text for s in deck.slides if s.has_notes_slide]
+    assert [s.alt for s in drawn if s.svg] == [x for x in notes if x in {s.alt for s in drawn if s.svg}]
+    assert sum(1 for s in drawn if s.svg) == sum(1 for s in deck.slides for p in s.shapes if p.shape_type == 13)
 
 
 @pytest.mark.parametrize("n", list(MEETINGS))

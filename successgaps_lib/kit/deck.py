@@ -125,15 +125,66 @@ def deck_words(dirs: list[Path]) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def notebook_figures(nb) -> tuple[list, str]:
+    """The charts (``charts.SvgFigure``) and the success gap statement an executed meeting notebook
+    displayed, in order: the deck then shows exactly what the handout shows, without drawing it again.
+
+    >>> from nbformat.v4 import new_code_cell, new_notebook, new_output
+    >>> svg = "<svg xmlns='http://www.w3.org/2000/svg'/>"
+    >>> nb = new_notebook(cells=[new_code_cell("m.statement()", outputs=[new_output("display_data", data={
+    ...     "text/html": '<blockquote class="sg-statement"><p>In 2025, 71.6% &amp; more.</p></blockquote>',
+    ...     "text/plain": "> In 2025"})]), new_code_cell("display(*m.slides())", outputs=[new_output(
+    ...     "display_data", data={"image/svg+xml": svg, "text/plain": "Chart: Rates, 2024-25."})])])
+    >>> figures, statement = notebook_figures(nb)
+    >>> [f.description for f in figures], statement
+    (['Rates, 2024-25.'], 'In 2025, 71.6% & more.')
+    """
+    import html
+
+    from ..charts import SvgFigure
+
+    figures, statement = [], ""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            plain = str(data.get("text/plain", ""))
+            if "image/svg+xml" in data and plain.startswith("Chart: "):
+                figures.append(SvgFigure(str(data["image/svg+xml"]), plain.removeprefix("Chart: ")))
+            found = re.search(r'(?s)<blockquote class="sg-statement"><p>(.*?)</p>', str(data.get("text/html", "")))
+            if found and not statement:
+                statement = html.unescape(re.sub(r"<[^>]+>", "", found[1]))
+    return figures, statement
+
+
+class _Shown:
+    """A meeting whose charts and statement come from its executed notebook (``notebook_figures``)."""
+
+    def __init__(self, meeting, figures: list, statement: str):
+        self.workbook, self.number, self.context = meeting.workbook, meeting.number, meeting.context
+        self._figures, self.statement_text = figures, statement
+
+    def slides(self) -> list:
+        return list(self._figures)
+
+
 def build_deck(spec, context: dict, dirs: list[Path], stem: Path) -> list[Path]:
-    """Write ``stem``.html and ``stem``.pptx for the meeting of ``context``; returns both."""
+    """Write ``stem``.html and ``stem``.pptx for the meeting of ``context``; returns both.
+
+    When the meeting's notebook ran in this build (``context["executed_notebook"]``), its charts
+    and statement are used; otherwise they are drawn from the data (``meeting.Meeting``).
+    """
     from ..handouts import _environment, _head, check_self_contained
     from ..meeting import Meeting
 
     workbook, number = context["workbook"], context["meeting"].number
     meeting = Meeting.open(workbook.directory, number)
-    with _READING:  # meetings built side by side read the data once (its cache is per process)
-        meeting.gaps  # noqa: B018 - reads and measures the data
+    figures, statement = notebook_figures(context["executed_notebook"]) if context.get("executed_notebook") \
+        else ([], "")
+    if figures and statement:
+        meeting = _Shown(meeting, figures, statement)
+    else:
+        with _READING:  # meetings built side by side read the data once (its cache is per process)
+            meeting.gaps  # noqa: B018 - reads and measures the data
     slides = deck_slides(deck_words(dirs), meeting)
     env = _environment(dirs)
     title = f"{workbook.name}: meeting {number}, {spec.title}"
