@@ -8,9 +8,18 @@ Output, per meeting N, under ``<workbook>/handouts/meeting-NN/`` (or ``out``)::
     meeting-NN-agenda-team.html / .pdf
     meeting-NN-evaluation-form.html / .pdf
     meeting-01-invitation-<name>.html / .pdf   one letter per team member (meeting 1)
-    meeting-NN-action-plan-form.html / .pdf    (meetings 5 to 7)
+    meeting-NN-action-plan-form.html / .pdf    (meetings 5 to 7), filled as of the meeting
     meeting-NN-rating-sheet-<name>.html / .pdf one per member: the homework handed out at this
                                                meeting (``homework.sheets``; meetings 1 to 3 or 4)
+    ... .docx                                  agendas and forms also as Word files (``word: true``)
+    meeting-01-what-is-a-success-gap.html/.pdf for new members
+    meeting-01-invitation-email-<name>.txt     e-mails: one per member (``format: text``)
+    meeting-NN-reminder-email-<name>.txt       (meetings 2 and on)
+    meeting-05-root-cause-worksheet.html/.pdf  meeting-07-progress-monitoring-form.html / .pdf
+    meeting-NN-slides.html / .pptx             the meeting's presentation (``format: deck``)
+
+The formats beyond HTML and PDF live in ``successgaps_lib.kit`` (one function per format here:
+``build_document``); which document a meeting gets is templates/documents.yml.
 
 The executed notebooks are kept in ``<out>/.executed/`` for the data team (not for handing out).
 
@@ -37,6 +46,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -90,12 +100,52 @@ def clock(t: dt.time | dt.datetime) -> str:
 
 
 def slug(text: str) -> str:
-    """A file-name part.
+    """A file-name part that keeps people apart: accents dropped from Latin letters, letters of
+    other scripts kept as they are (Unicode file names), everything else a hyphen; at most 60
+    characters. Different names can still meet (``Maria`` and ``María``): ``unique_names`` makes
+    that an error rather than one file overwriting the other.
 
-    >>> slug("Dr. Ann O'Neil-Park")
-    'dr-ann-o-neil-park'
+    >>> slug("Dr. Ann O'Neil-Park"), slug("José Núñez"), slug("Nguyễn Thị Lan")
+    ('dr-ann-o-neil-park', 'jose-nunez', 'nguyen-thi-lan')
+    >>> slug("王芳"), slug("李伟"), slug("Мария Иванова"), slug("محمد علي")
+    ('王芳', '李伟', 'мария-иванова', 'محمد-علي')
+    >>> slug("  ...  ")
+    'x'
     """
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    # Combining marks go (é -> e); a mark a script needs to be readable (Devanagari vowel
+    # signs) comes back when the result is recomposed, since only Latin-based letters lose them.
+    kept = "".join(c for c in decomposed if not (unicodedata.combining(c) and _after_latin(decomposed, c)))
+    text = unicodedata.normalize("NFC", kept).casefold()
+    text = re.sub(r"[\W_]+", "-", text).strip("-")
+    return text[:60].rstrip("-") or "x"
+
+
+def _after_latin(text: str, mark: str) -> bool:
+    """Whether a combining mark sits on a Latin letter (the only marks ``slug`` drops)."""
+    i = text.find(mark)
+    while i > 0 and unicodedata.combining(text[i - 1]):
+        i -= 1
+    return i > 0 and "LATIN" in unicodedata.name(text[i - 1], "")
+
+
+def unique_names(names: Iterable[tuple[str, str]], what: str) -> None:
+    """Raise ConfigError when two different things (label, file name) would be written to one file.
+
+    >>> unique_names([("Ann Lee", "ann-lee"), ("Bo Li", "bo-li")], "invitation")
+    >>> unique_names([("Maria Lopez", "maria-lopez"), ("María López", "maria-lopez")], "invitation")
+    Traceback (most recent call last):
+    ...
+    successgaps_lib.errors.ConfigError: Maria Lopez and María López would get the same file name \
+(maria-lopez) for their invitation: give one of them a distinct name in workbook.yml (a middle initial, say)
+    """
+    seen: dict[str, str] = {}
+    for label, name in names:
+        if name in seen:
+            who = f"two team members named {label}" if seen[name] == label else f"{seen[name]} and {label}"
+            raise ConfigError(f"{who[:1].upper()}{who[1:]} would get the same file name ({name}) for their {what}: "
+                              "give one of them a distinct name in workbook.yml (a middle initial, say)")
+        seen[name] = label
 
 
 def _lower_first(text: str) -> str:
@@ -203,6 +253,11 @@ def _read_yaml(path: Path) -> Any:
     return wbk.parse_yaml(path.read_text(encoding="utf-8"), str(path))
 
 
+#: What a documents.yml entry becomes (``successgaps_lib.kit``): html (+ PDF, + Word with
+#: ``word: true``), text (an e-mail, .txt) or deck (HTML slides and PowerPoint).
+FORMATS = ("html", "text", "deck")
+
+
 @dataclass(frozen=True)
 class DocumentSpec:
     name: str
@@ -210,6 +265,8 @@ class DocumentSpec:
     title: str
     meetings: tuple[int, ...]
     per_member: bool = False
+    format: str = "html"
+    word: bool = False
 
 
 def document_specs(dirs: list[Path]) -> list[DocumentSpec]:
@@ -235,8 +292,11 @@ def document_specs(dirs: list[Path]) -> list[DocumentSpec]:
                               f"from {min(MEETINGS)} to {max(MEETINGS)}")
         if _find(dirs, e["template"]) is None:
             raise ConfigError(f"{path}, key 'documents.{i}.template': {e['template']!r} not found")
+        kind = e.get("format", "html")
+        if kind not in FORMATS:
+            raise ConfigError(f"{path}, key 'documents.{i}.format': {kind!r}; expected one of {', '.join(FORMATS)}")
         specs.append(DocumentSpec(slug(str(e["name"])), str(e["template"]), str(e.get("title") or e["name"]),
-                                  meetings, bool(e.get("per_member", False))))
+                                  meetings, bool(e.get("per_member", False)), kind, bool(e.get("word", False))))
     return specs
 
 
@@ -353,9 +413,18 @@ def _head(env: jinja2.Environment, dirs: list[Path], title: str, footer: str) ->
 
 def render_document(spec: DocumentSpec, context: Mapping[str, Any], dirs: list[Path]) -> str:
     """One document (agenda, form, letter) as a self-contained HTML page."""
+    return render_page(spec, context, dirs, document_body(spec, context, dirs))
+
+
+def document_body(spec: DocumentSpec, context: Mapping[str, Any], dirs: list[Path]) -> str:
+    """A document's content as HTML (what the page, the PDF and the Word file all show)."""
+    return _markdown(_environment(dirs).get_template(spec.template).render(context))
+
+
+def render_page(spec: DocumentSpec, context: Mapping[str, Any], dirs: list[Path], body: str) -> str:
+    """A document's body in its self-contained page (head, header, CSS)."""
     env = _environment(dirs)
     meeting, workbook = context["meeting"], context["workbook"]
-    body = _markdown(env.get_template(spec.template).render(context))
     who = f" for {context['member'].name}" if spec.per_member else ""
     title = f"{workbook.name}: meeting {meeting.number}, {spec.title}{who}"
     head = _head(env, dirs, title, f"{workbook.name} · Meeting {meeting.number} · {spec.title}{who}")
@@ -435,7 +504,33 @@ def export_handout(nb, context: Mapping[str, Any], dirs: list[Path], source: str
     if re.search(r"(?i)<th[^>]*>\s*student_id\s*</th>", page):
         raise PrivacyError(f"{source}: the handout would show a table of students (a student_id column); "
                            "show counts protected by privacy.protect() instead")
-    return check_self_contained(page, source)
+    return check_self_contained(with_glossary(page, env), source)
+
+
+# --- The glossary of a page ------------------------------------------------------------------------
+
+def visible_text(page: str) -> str:
+    """What a reader of the page reads: its text and the text alternatives of its images.
+
+    >>> visible_text('<style>p{}</style><p>A &amp; B</p><img alt="Bars: 80%">')
+    'A & B Bars: 80%'
+    """
+    page = re.sub(r"(?is)<(style|script)\b.*?</\1\s*>", " ", page)
+    page = re.sub(r'(?is)<img\b[^>]*?\balt="([^"]*)"[^>]*>', r" \1 ", page)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def with_glossary(page: str, env: jinja2.Environment) -> str:
+    """The page with a short glossary (``handout/glossary.html.j2``) of the terms it uses
+    (``words.glossary_for``), before the end of its ``<main>``; the page as is when it uses none."""
+    from .words import glossary_for
+
+    terms = glossary_for(visible_text(page))
+    if not terms or "</main>" not in page:
+        return page
+    section = env.get_template("handout/glossary.html.j2").render(terms=terms)
+    head, _, tail = page.rpartition("</main>")
+    return f"{head}{section}</main>{tail}"
 
 
 def _notebook_markdown(exporter):
@@ -598,7 +693,7 @@ def build_meeting(workbook: wbk.Workbook, job: _Job, out: Path, dirs: list[Path]
     folder = out / f"meeting-{number:02d}"
     folder.mkdir(parents=True, exist_ok=True)
     timings = {"execute": 0.0, "html": 0.0, "documents": 0.0, "pdf": 0.0}
-    context = meeting_context(workbook, number, dirs, extra_context)
+    context = meeting_context(workbook, number, dirs, {**kit_context(workbook, number), **(extra_context or {})})
     pages: list[Path] = []
     if job.notebook is not None:
         t = time.perf_counter()
@@ -607,23 +702,31 @@ def build_meeting(workbook: wbk.Workbook, job: _Job, out: Path, dirs: list[Path]
         timings["execute"] = time.perf_counter() - t
         t = time.perf_counter()
         page = export_handout(nb, context, dirs, str(executed))
+        context["executed_notebook"] = nb  # the slides show the charts the handout shows
         pages.append(_write(folder / f"meeting-{number:02d}-{HANDOUT}.html", page))
         timings["html"] = time.perf_counter() - t
         tick(pages[-1].name)
     t = time.perf_counter()
     links = context.get("member_links") or {}
+    others: list[Path] = []  # files that are not printed (Word, e-mails, decks)
     for spec, member in job.documents:
         name = f"meeting-{number:02d}-{spec.name}" + (f"-{slug(member.name)}" if member is not None else "")
         link = links.get(member.name, "") if member is not None else ""
-        page = render_document(spec, {**context, "member": member, "member_link": link}, dirs)
-        pages.append(_write(folder / f"{name}.html", page))
-        tick(pages[-1].name)
+        started = time.perf_counter()
+        printable, written = build_document(spec, {**context, "member": member, "member_link": link}, dirs,
+                                            folder / name)
+        stage = {"html": "pages", "text": "e-mails"}.get(spec.format, spec.format)  # "html" is the notebook's
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
+        pages += printable
+        others += written
+        for f in (*printable, *written):
+            tick(f.name)
     if job.homework is not None:
         from .homework.sheets import write_sheets
 
         pages += write_sheets(job.homework, folder, links=links, handed_out=number, dirs=dirs, tick=tick)
     timings["documents"] = time.perf_counter() - t
-    files = list(pages)
+    files = list(pages) + others
     if printer is not None:
         t = time.perf_counter()
         for page in pages:
@@ -638,6 +741,64 @@ def _write(path: Path, text: str) -> Path:
         text = keep_together(text)  # dates and intervals never broken across printed lines
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# --- The kit's formats (successgaps_lib.kit): one function per format ---------------------------------
+
+def build_document(spec: DocumentSpec, context: Mapping[str, Any], dirs: list[Path],
+                   stem: Path) -> tuple[list[Path], list[Path]]:
+    """Write one document of documents.yml; returns (HTML pages to print to PDF, other files)."""
+    if spec.format == "text":
+        return [], [_write(stem.with_suffix(".txt"), render_text(spec, context, dirs))]
+    if spec.format == "deck":
+        from .kit.deck import build_deck
+
+        return [], build_deck(spec, context, dirs, stem)
+    body = document_body(spec, context, dirs)
+    page = _write(stem.with_suffix(".html"), render_page(spec, context, dirs, body))
+    if not spec.word:
+        return [page], []
+    from .kit.word import write_docx
+
+    title = f"{context['workbook'].name}: meeting {context['meeting'].number}, {spec.title}"
+    return [page], [write_docx(body, stem.with_suffix(".docx"), title=title)]
+
+
+def _text_environment(dirs: list[Path]) -> jinja2.Environment:
+    """Jinja for plain-text templates (e-mails): nothing is HTML, so nothing is escaped."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(d) for d in dirs]), autoescape=False,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters.update(long_date=long_date, clock=clock, lower_first=_lower_first)
+    return env
+
+
+def render_text(spec: DocumentSpec, context: Mapping[str, Any], dirs: list[Path]) -> str:
+    """A plain-text document (an e-mail: To, Subject, a blank line, the body), lines folded for mail.
+
+    Filled agenda text is HTML-escaped Markup: it is written back as plain text here.
+    """
+    plain = {k: (v.unescape() if isinstance(v, Markup) else v) for k, v in context.items()}
+    text = _text_environment(dirs).get_template(spec.template).render(plain)
+    text = re.sub(r"\n{3,}", "\n\n", text.strip("\n")) + "\n"
+    if not re.match(r"(?:To: .*\n)?Subject: \S", text):
+        raise ConfigError(f"{spec.template}: an e-mail template starts with 'To:' and 'Subject:' lines")
+    return text
+
+
+def kit_context(workbook: wbk.Workbook, number: int) -> dict[str, Any]:
+    """What the kit's templates use besides ``meeting_context``: the team's work as of the meeting
+    (``team``, read only when a template asks), the moment it shows (``as_of``) and the homework
+    the previous meeting gave (``previous_homework``, for reminders)."""
+    from .kit.team import TeamWork
+
+    earlier = [m for m in workbook.meetings if m.number < number]
+    return {"team": TeamWork(workbook, number), "as_of": as_of_text(workbook, number),
+            "previous_homework": " ".join((earlier[-1].homework or "").split()) if earlier else ""}
+
+
+def _outputs(spec: DocumentSpec, pdf: bool) -> int:
+    """Files one document writes (for the progress bar)."""
+    return {"text": 1, "deck": 2}.get(spec.format, 1 + pdf + spec.word)
 
 
 def build_handouts(workbook_dir: str | os.PathLike, meetings: int | str | Iterable[int] = "all",
@@ -680,13 +841,14 @@ def build_handouts(workbook_dir: str | os.PathLike, meetings: int | str | Iterab
     for n in numbers:
         # Per-member documents (letters) go to everyone but the person who signs them.
         members = tuple(m for m in workbook.team if m != workbook.facilitator)
+        unique_names(((m.name, slug(m.name)) for m in members), "letters and messages")
         docs = [(s, member) for s in specs if n in s.meetings for member in (members if s.per_member else (None,))]
         notebook = find_notebook(n, notebooks) if wanted is None or HANDOUT in wanted else None
         due = homework.handed_out_at(workbook, n, rubric) if rubric is not None else None
         work = homework.assignment(workbook, due, rubric) if due is not None else None
         job_list.append(_Job(n, notebook, docs, work))
-    total = sum(((j.notebook is not None) + len(j.documents) + (len(j.homework.members) if j.homework else 0))
-                * (1 + pdf) for j in job_list)
+    total = sum((j.notebook is not None) * (1 + pdf) + sum(_outputs(s, pdf) for s, _ in j.documents)
+                + (len(j.homework.members) if j.homework else 0) * (1 + pdf) for j in job_list)
     results = _run(job_list, jobs, total, progress, lambda job, printer, tick: build_meeting(
         workbook, job, out, dirs, printer=printer if pdf else None, extra_context=extra_context, tick=tick),
         pdf and total > 0)
@@ -695,7 +857,7 @@ def build_handouts(workbook_dir: str | os.PathLike, meetings: int | str | Iterab
         files += meeting_files
         if timings is not None:
             timings[number] = meeting_timings
-    return sorted(files)
+    return sorted(set(files))  # the files written, each once
 
 
 def _close_thread_event_loop() -> None:

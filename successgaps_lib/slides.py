@@ -25,7 +25,7 @@ import pandas as pd
 from . import blocks, charts, privacy
 from .groups import OUTCOMES, dimension_key
 from .meeting import data as meeting_data
-from .words import school_year
+from .words import hidden_sentences, school_year
 
 KINDS = ("rates", "trend", "schools", "composition", "related")
 
@@ -93,7 +93,34 @@ def slide(kind: str, data: meeting_data.Data, focus: Focus, gaps: pd.DataFrame):
                                          year=focus.year, school=focus.school)
     except ValueError as error:  # nothing to draw for this choice: say so instead of failing the handout
         return blocks.note(f"This slide cannot be drawn: {error}.")
-    return charts.figure(chart)
+    drawn = charts.figure(chart)
+    why = hidden_sentences(hidden_rows(drawn_rows(kind, data, focus, gaps)), focus.min_size)
+    if why:  # the chart says which figures are missing; this says why (caption and text alternative)
+        drawn = charts.SvgFigure(drawn.svg, " ".join([drawn.description, *why]).strip())
+    return drawn
+
+
+def drawn_rows(kind: str, data: meeting_data.Data, focus: Focus, gaps: pd.DataFrame) -> pd.DataFrame:
+    """The GAPS rows a slide of ``kind`` draws (none for the composition slide, which has its own table)."""
+    common = {"group": focus.group, "comparison": focus.comparison}
+    if kind == "rates":
+        return meeting_data.rows(gaps, outcome=focus.outcome, school=focus.school, year=focus.year, **common)
+    if kind == "trend":
+        return meeting_data.rows(gaps, outcome=focus.outcome, school=focus.school, **common)
+    if kind == "schools":
+        return meeting_data.rows(gaps, outcome=focus.outcome, school=None, year=focus.year, **common)
+    if kind == "related":
+        return pd.concat([meeting_data.rows(gaps, outcome=o, school=focus.school, year=focus.year, **common)
+                          for o in related(data, focus)] or [gaps.iloc[0:0]])
+    return gaps.iloc[0:0]
+
+
+def hidden_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a protected GAPS table that privacy hid."""
+    if rows.empty:
+        return rows
+    flag = rows[privacy.ROW_FLAG] if privacy.ROW_FLAG in rows else rows["reason"].eq(privacy.REASON)
+    return rows[flag.fillna(False).astype(bool).to_numpy()]
 
 
 def related(data: meeting_data.Data, focus: Focus) -> list[str]:
@@ -129,7 +156,10 @@ def _table(rows: pd.DataFrame, first: str, first_values: list[str], m: int, capt
         frame["Note"] = reasons
     table = blocks.table(frame, kind="sg-data", caption=caption, numeric=[*_COLUMNS.values(), "95% CI of the gap"])
     hidden = shown.map(lambda v: v in (privacy.SUPPRESSED, privacy.UNKNOWN)).to_numpy().any()
-    return table + blocks.paragraph(HIDDEN_NOTE.format(m=m), kind="sg-footnote") if hidden else table
+    if not hidden:
+        return table
+    why = " ".join(hidden_sentences(hidden_rows(rows), m))
+    return table + blocks.paragraph(" ".join([HIDDEN_NOTE.format(m=m), why]).strip(), kind="sg-footnote")
 
 
 def _interval(low: str, high: str) -> str:

@@ -31,7 +31,7 @@ import math
 import re
 
 __all__ = ["GLOSSARY", "column_label", "date_text", "dates_in_text", "gap_interval", "gap_words", "glossary_for",
-           "school_year"]
+           "hidden_sentences", "school_year"]
 
 
 def _missing(x) -> bool:
@@ -168,7 +168,7 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
     ("E-formula", "A test of whether a group makes up more of the children with an outcome than its share of "
      "enrollment would lead us to expect, allowing for chance.", r"E-formula"),
     ("Suppressed (*)", "Hidden to protect privacy: a figure based on very few children, or one that could be "
-     "worked out from the figures next to it, is not shown.", r"(?i)suppressed|\*"),
+     "worked out from the figures next to it, is not shown.", r"(?i)suppressed|\*|\bhidden\b"),
 )
 
 
@@ -179,3 +179,45 @@ def glossary_for(text: str) -> list[tuple[str, str]]:
     ['Rate', '95% confidence interval (95% CI)', 'Suppressed (*)']
     """
     return [(term, meaning) for term, meaning, uses in GLOSSARY if re.search(uses, text)]
+
+
+# --- Why a figure is hidden ----------------------------------------------------------------------------
+
+def _series(items: list[str]) -> str:
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def hidden_sentences(rows, min_size: int) -> list[str]:
+    """One sentence per hidden gap (grouped by outcome, group and place), saying why it is hidden.
+
+    ``rows`` are the hidden rows of a protected GAPS table (labels only are left on them:
+    year, district, school, group, outcome). The sentence names what is hidden and what it is
+    protected against, never a hidden number, and is the same whether the figure itself rests on
+    few children (primary suppression) or is hidden with one that does (complementary): telling
+    the two apart would tell a reader which hidden figure is the small one (``privacy``, Display).
+
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"year": [2025, 2025], "district": "Riverside", "school": ["", "Ironwood High"],
+    ...                      "group": "Students with disabilities", "outcome": "dropout"})
+    >>> for s in hidden_sentences(rows, 10): print(s)
+    Dropout of students with disabilities in Riverside, 2024-25: hidden so that no figure about fewer than 10 \
+children can be read, or worked out from the figures for all children and for the schools shown.
+    Dropout of students with disabilities at Ironwood High, 2024-25: hidden so that no figure about fewer \
+than 10 children can be read, or worked out from the district total and the other schools' figures.
+    """
+    from .groups import OUTCOMES, noun
+
+    out = []
+    if rows is None or len(rows) == 0:
+        return out
+    frame = rows.assign(_level=[bool(s) for s in rows["school"]])
+    for (outcome, group, level), part in frame.groupby(["outcome", "group", "_level"], sort=False):
+        label = OUTCOMES[outcome].label if outcome in OUTCOMES else str(outcome).replace("_", " ")
+        places = list(dict.fromkeys(part["school"] if level else part["district"]))
+        years = [school_year(y) for y in sorted(set(part["year"]))]
+        where = ("at " if level else "in ") + _series(places)
+        against = ("the district total and the other schools' figures" if level
+                   else "the figures for all children and for the schools shown")
+        out.append(f"{label} of {noun(str(group))} {where}, {_series(years)}: hidden so that no figure about "
+                   f"fewer than {min_size} children can be read, or worked out from {against}.")
+    return out

@@ -52,7 +52,8 @@ def demo_copy(tmp_path_factory) -> Path:
 def built(demo_copy, tmp_path_factory) -> Path:
     """Every meeting's handout (HTML and, with Chromium, PDF), each meeting built once."""
     out = tmp_path_factory.mktemp("handouts")
-    build_handouts(demo_copy, "all", out=out, documents=["handout"], pdf=CHROMIUM.exists(), progress=False, jobs=2)
+    build_handouts(demo_copy, "all", out=out, documents=["handout", "slides"], pdf=CHROMIUM.exists(), progress=False,
+                   jobs=2)
     return out
 
 
@@ -209,6 +210,75 @@ def test_hidden_figures_stay_hidden_in_the_related_outcomes(built, demo_copy):
     assert "suppressed" in dropout
     for value in (row["numerator"], row["denominator"], row["denominator"] - row["numerator"]):
         assert f"{int(value):,}" not in dropout
+
+
+def test_a_hidden_figure_says_why_without_its_number(built, demo_copy):
+    """The district's 2025 dropout gap is hidden on the related-outcomes slide: the caption says why,
+    in words that hold for primary and complementary suppression alike, with no hidden count."""
+    book = wbk.load(demo_copy)
+    counts = load(book.data[0].path, district=book.district).counts
+    row = counts[(counts["school"] == "") & (counts["year"] == 2025) & (counts["outcome"] == "dropout")
+                 & (counts["group"] == book.target.group)].iloc[0]
+    for n in (1, 5):  # the meetings whose handout shows the related outcomes
+        caption = next(c for c in Parts(page(built, n)).captions if "related outcomes" in c)
+        why = caption[caption.index("Dropout of students with disabilities in"):]
+        assert f"2024-25: hidden so that no figure about fewer than {MIN} children can be read, or worked out " \
+               "from the figures for all children" in why
+        numbers = {int(x.replace(",", "")) for x in re.findall(r"\b\d[\d,]*\b", why)} - {2024, 25, MIN}
+        assert not numbers & {int(row["numerator"]), int(row["denominator"]),
+                              int(row["denominator"] - row["numerator"])}
+
+
+@pytest.mark.parametrize("n", list(MEETINGS))
+def test_every_hidden_figure_has_a_reason_next_to_it(built, n):
+    """Wherever a handout says a figure is suppressed (a chart) or shows * (a table), it says why."""
+    parts = Parts(page(built, n))
+    for caption in parts.captions:
+        if "suppressed to protect privacy" in caption:
+            assert "hidden so that no figure about fewer than" in caption, caption[:200]
+    text = words(page(built, n))
+    for table in parts.tables:
+        if "sg-data" in table["class"] and any("*" in c for r in table["rows"] for c in r):
+            assert "not shown to protect children's privacy" in text
+
+
+@pytest.mark.parametrize("n", list(MEETINGS))
+def test_glossary_explains_the_terms_each_handout_uses(built, n):
+    from successgaps_lib.words import GLOSSARY
+
+    text = page(built, n)
+    assert '<section class="glossary">' in text
+    body, glossary = text.split('<section class="glossary">')
+    shown = re.findall(r"<dt>(.*?)</dt>", glossary)
+    used = [html.unescape(term) for term, _, pattern in GLOSSARY if re.search(pattern, words(body))]
+    assert [html.unescape(s) for s in shown] == used  # every term the page uses, and only those
+    for term, meaning, _ in GLOSSARY:
+        if term in used:
+            assert html.escape(meaning) in glossary or meaning in html.unescape(glossary)
+
+
+def test_glossary_has_the_plain_words_a_parent_needs(built):
+    glossary = html.unescape(page(built, 1).split('<section class="glossary">')[1])
+    for term in ("95% confidence interval", "E-formula", "Suppressed"):
+        assert term in glossary
+    assert page(built, 1).index('class="glossary"') < page(built, 1).index('class="doc-footer"')  # inside <main>
+
+
+@pytest.mark.parametrize("n", [1, 7])
+def test_slides_show_the_charts_the_handout_shows(built, demo_copy, n):
+    """Built with the notebook, a deck takes its charts and statement from the executed notebook; they are
+    the ones the deck draws from the data when no notebook runs (tests/test_kit.py)."""
+    from pptx import Presentation
+
+    from successgaps_lib.handouts import template_dirs
+    from successgaps_lib.kit.deck import deck_slides, deck_words
+
+    drawn = deck_slides(deck_words(template_dirs(wbk.load(demo_copy))), Meeting.open(demo_copy, n))
+    deck = Presentation(built / f"meeting-{n:02d}" / f"meeting-{n:02d}-slides.pptx")
+    assert [s.shapes.title.text for s in deck.slides] == [s.title for s in drawn]
+    notes = [s.notes_slide.notes_text_frame.text for s in deck.slides if s.has_notes_slide]
+    assert [s.alt for s in drawn if s.svg] == [x for x in notes if x in {s.alt for s in drawn if s.svg}]
+    assert sum(1 for s in drawn if s.svg) == sum(1 for s in deck.slides for p in s.shapes if p.shape_type == 13)
 
 
 @pytest.mark.parametrize("n", list(MEETINGS))

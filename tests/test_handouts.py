@@ -165,7 +165,8 @@ def test_every_meeting_gets_agendas_and_an_evaluation_form(documents):
     for n in MEETINGS:
         for name in ("agenda-facilitator", "agenda-team", "evaluation-form"):
             assert (out / f"meeting-{n:02d}" / f"meeting-{n:02d}-{name}.html") in files
-    assert all(f.suffix == ".html" for f in files)
+            assert (out / f"meeting-{n:02d}" / f"meeting-{n:02d}-{name}.docx") in files  # word: true
+    assert {f.suffix for f in files} == {".html", ".docx"}  # no PDF asked for
 
 
 def test_action_plan_form_only_for_meetings_5_to_7(documents):
@@ -258,7 +259,7 @@ def test_one_invitation_per_member_naming_them(documents):
 
 
 def test_documents_load_nothing_from_the_network(documents):
-    for f in documents[1]:
+    for f in (f for f in documents[1] if f.suffix == ".html"):  # Word files: tests/test_kit.py
         page = f.read_text(encoding="utf-8")
         assert urls(page) == [], f.name
         assert "<script" not in page.lower()
@@ -351,6 +352,8 @@ def test_meetings_build_in_parallel_each_in_its_folder(tmp_path):
         "meeting-01/meeting-01-handout.html", "meeting-01/meeting-01-evaluation-form.html",
         "meeting-05/meeting-05-handout.html", "meeting-05/meeting-05-evaluation-form.html",
         "meeting-05/meeting-05-action-plan-form.html",
+        "meeting-01/meeting-01-evaluation-form.docx", "meeting-05/meeting-05-evaluation-form.docx",
+        "meeting-05/meeting-05-action-plan-form.docx",
     }
     assert set(timings) == {1, 5} and all(t["execute"] > 0 for t in timings.values())
     # each meeting's notebook got its own meeting number
@@ -414,11 +417,47 @@ def test_cli_init_then_handouts(tmp_path, capsys):
     assert run_cli("handouts", str(folder), "--meeting", "2", "--meeting", "3", "--no-pdf", "--only", "agenda-team",
                    "--quiet") == 0
     captured = capsys.readouterr()
-    assert "Wrote 2 files" in captured.out
+    assert "Wrote 4 files" in captured.out  # HTML and Word, two meetings
     assert "no team member yet" in captured.err
     assert (folder / "handouts" / "meeting-03" / "meeting-03-agenda-team.html").is_file()
+    assert (folder / "handouts" / "meeting-03" / "meeting-03-agenda-team.docx").is_file()
 
 
 def test_cli_rejects_a_bad_meeting_number():
     with pytest.raises(SystemExit):
         run_cli("handouts", "x", "--meeting", "9")
+
+
+# --- file names (issue 9 item 6) ------------------------------------------------------------------------
+
+def _workbook_with_team(tmp_path: Path, names: list[str]) -> Path:
+    book_dir = tmp_path / "wb"
+    wbk.init(book_dir, district="Lakeside", first_meeting=dt.date(2026, 1, 6))
+    team = "team:\n" + "".join(f"  - name: {name}\n    role: parent\n" for name in names)
+    team += "  - name: Karen Nguyen\n    role: facilitator\n"
+    file = book_dir / "workbook.yml"
+    file.write_text(file.read_text(encoding="utf-8").replace("team: []", team), encoding="utf-8")
+    return book_dir
+
+
+def test_non_latin_names_get_files_of_their_own(tmp_path, capsys):
+    names = ["王芳", "李伟", "Мария Иванова", "محمد علي", "José Núñez", "Nguyễn Thị Lan"]
+    book_dir = _workbook_with_team(tmp_path, names)
+    out = tmp_path / "out"
+    assert run_cli("handouts", str(book_dir), "--meeting", "1", "--no-pdf", "--only", "invitation", "--quiet",
+                   "--out", str(out)) == 0
+    written = sorted((out / "meeting-01").glob("*.html"))
+    assert len(written) == len(names)  # one letter each, none overwritten
+    assert f"Wrote {len(names)} files" in capsys.readouterr().out  # the count printed is the count written
+    for name in names:
+        letter = out / "meeting-01" / f"meeting-01-invitation-{handouts.slug(name)}.html"
+        assert f"Dear {name}," in text_of(letter.read_text(encoding="utf-8"))
+
+
+def test_two_members_with_one_file_name_is_an_error(tmp_path, capsys):
+    book_dir = _workbook_with_team(tmp_path, ["Maria Lopez", "María López"])
+    assert run_cli("handouts", str(book_dir), "--meeting", "1", "--no-pdf", "--only", "invitation", "--quiet",
+                   "--out", str(tmp_path / "out")) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Maria Lopez and María López" in err and "maria-lopez" in err
+    assert not (tmp_path / "out" / "meeting-01").exists() or not any((tmp_path / "out" / "meeting-01").iterdir())

@@ -16,7 +16,8 @@ from ..groups import MEETINGS
 from .registry import command
 
 INIT_HELP = "create a workbook folder with a commented starter workbook.yml"
-HANDOUTS_HELP = "build each meeting's handout, agendas, forms and letters (HTML and PDF)"
+HANDOUTS_HELP = ("build each meeting's handout, agendas, forms, letters, e-mails and slides "
+                 "(HTML and PDF; Word, PowerPoint and text where templates/documents.yml says)")
 
 
 def _date(text: str) -> dt.date:
@@ -83,7 +84,9 @@ def handouts_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-pdf", dest="pdf", action="store_false", help="HTML only, no PDF (no Chromium needed)")
     p.add_argument("--only", action="append", metavar="DOCUMENT",
                    help="only this document: handout, agenda-facilitator, agenda-team, evaluation-form, "
-                        "invitation, action-plan-form (as named in templates/documents.yml); repeat for several")
+                        "invitation, action-plan-form, what-is-a-success-gap, invitation-email, reminder-email, "
+                        "root-cause-worksheet, progress-monitoring-form, slides (as named in "
+                        "templates/documents.yml); repeat for several")
     p.add_argument("--notebooks", type=Path, help=argparse.SUPPRESS)  # another notebooks/ folder (development)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
