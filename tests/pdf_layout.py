@@ -37,6 +37,10 @@ PAGE_BUDGET = [
     (r"-agenda-facilitator\.pdf$", 3),
     (r"-action-plan-form\.pdf$", 4),
     (r"-handout\.pdf$", 7),
+    (r"-what-is-a-success-gap\.pdf$", 2),
+    (r"-root-cause-worksheet\.pdf$", 3),
+    (r"-progress-monitoring-form\.pdf$", 3),
+    (r"-rating-sheet-", 10),
 ]
 
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -84,7 +88,7 @@ def layout_problems(path: str | Path) -> list[str]:
         found.append(f"{path.name}: {len(pages)} pages, budget {most}")
     for number, lines in enumerate(pages, start=1):
         last = lines[-1]["bottom"] if lines else 0.0
-        room_to_write = drawn[number - 1] - last > 40  # boxes or empty rows under the text: a form's page
+        room_to_write = drawn[number - 1] - last > 12  # a line, box or empty rows to write in under the text
         if number > 1 and len(lines) <= ORPHAN_LINES and not room_to_write:
             text = " / ".join(line["text"] for line in lines)
             found.append(f"{path.name}: page {number} holds only {len(lines)} line(s): {text[:120]!r}")
