@@ -52,7 +52,16 @@ subtraction ``total - shown cells`` only ever reveals a group of m or more, shar
 cells or more. When this fails, the next-smallest shown cell is hidden too (the smallest one
 that makes the sum pass if there is one; the total itself when no cell is left), and this
 repeats across all partitions until nothing changes. A hidden total is protected the same
-way: its shown members must not add up to it. A numerator is always hidden with its
+way: its shown members must not add up to it.
+
+*The exact audit.* Partitions checked one at a time miss what they pin down together: in a
+table of schools by race with known margins, two schools hiding the same two race groups close
+a rectangle whose total is then known, and a third hidden cell in one of those columns is that
+column's remainder. So when the rules above are satisfied, ``pinned.determined`` takes every
+partition that adds up (on the true figures) as an equation over the hidden figures (a size
+being one unknown for every outcome on the same children) and finds those every solution
+agrees on; beside each, the smallest shown figure of one of its partitions is hidden, and the
+rules run again, until the audit finds nothing. A numerator is always hidden with its
 denominator. Rows of an outcome that is not measured on the group's dimension
 (identification for special education of students with or without disabilities: every one,
 or none, by definition) have their numerators hidden from the start: they tell an audience
@@ -62,11 +71,23 @@ What this guards against, and what not: a reader who knows every figure shown (i
 table built from the same counts, so pass ``counts=`` when protecting a GAPS table shown
 beside them), every way the figures add up, and that every figure lies between 0 and its
 group's size, cannot pin down a hidden figure nor a group of 1 to m-1 children
-(``tests/test_privacy.py`` checks this with linear programs on random districts). It does
+(``tests/test_privacy.py`` checks this with linear programs on random districts, and
+``tests/test_privacy_published.py`` on everything ``screen --out`` writes, read back from the file). It does
 not audit bounds on cross-classified groups that no table shows (girls with disabilities,
 when only sex and disability are published, bounded through identification counts by sex);
 that would need an exact audit of linked tables, which statistical agencies run on small
 tables, not on every slide.
+
+*Tables of rows* (GAPS, composition). A hidden row shows none of its figures, so hiding rows
+can leave out a figure the engine meant to show: a group's size at a school, hidden with the
+row of every outcome measured on those children while another outcome's rows at the other
+schools and the district show theirs (issue 9: the size came back as the district's minus the
+other schools'). Every figure a table has a column for but shows in none of its rows is hidden
+in the engine too (a size for every outcome on the same children, the enrolled population,
+identification and disability enrolment alike), and suppression runs again, until no row
+changes; the tables of one call to ``protect`` are coordinated so. Tables protected by separate
+calls share the engine's view of the counts (pass ``counts=``) but not each other's left-out
+figures.
 
 The "all other children" comparison of a GAPS table (``n_all - n_group``) is the other half
 of a binary partition, so it is covered by the same rule: when the group is hidden, so is
