@@ -50,6 +50,7 @@ bench: setup  ## benchmarks, each against a baseline measured in the same run
 	$(BIN)/python bench/bench_handouts.py
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_check.py
+	$(BIN)/python bench/bench_privacy.py
 	$(BIN)/python bench/bench_explore.py
 	$(BIN)/python bench/bench_room.py
 	$(BIN)/python bench/bench_disproportionality.py

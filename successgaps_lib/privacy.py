@@ -52,7 +52,16 @@ subtraction ``total - shown cells`` only ever reveals a group of m or more, shar
 cells or more. When this fails, the next-smallest shown cell is hidden too (the smallest one
 that makes the sum pass if there is one; the total itself when no cell is left), and this
 repeats across all partitions until nothing changes. A hidden total is protected the same
-way: its shown members must not add up to it. A numerator is always hidden with its
+way: its shown members must not add up to it.
+
+*The exact audit.* Partitions checked one at a time miss what they pin down together: in a
+table of schools by race with known margins, two schools hiding the same two race groups close
+a rectangle whose total is then known, and a third hidden cell in one of those columns is that
+column's remainder. So when the rules above are satisfied, ``pinned.determined`` takes every
+partition that adds up (on the true figures) as an equation over the hidden figures (a size
+being one unknown for every outcome on the same children) and finds those every solution
+agrees on; beside each, the smallest shown figure of one of its partitions is hidden, and the
+rules run again, until the audit finds nothing. A numerator is always hidden with its
 denominator. Rows of an outcome that is not measured on the group's dimension
 (identification for special education of students with or without disabilities: every one,
 or none, by definition) have their numerators hidden from the start: they tell an audience
@@ -62,11 +71,23 @@ What this guards against, and what not: a reader who knows every figure shown (i
 table built from the same counts, so pass ``counts=`` when protecting a GAPS table shown
 beside them), every way the figures add up, and that every figure lies between 0 and its
 group's size, cannot pin down a hidden figure nor a group of 1 to m-1 children
-(``tests/test_privacy.py`` checks this with linear programs on random districts). It does
+(``tests/test_privacy.py`` checks this with linear programs on random districts, and
+``tests/test_privacy_published.py`` on everything ``screen --out`` writes, read back from the file). It does
 not audit bounds on cross-classified groups that no table shows (girls with disabilities,
 when only sex and disability are published, bounded through identification counts by sex);
 that would need an exact audit of linked tables, which statistical agencies run on small
 tables, not on every slide.
+
+*Tables of rows* (GAPS, composition). A hidden row shows none of its figures, so hiding rows
+can leave out a figure the engine meant to show: a group's size at a school, hidden with the
+row of every outcome measured on those children while another outcome's rows at the other
+schools and the district show theirs (issue 9: the size came back as the district's minus the
+other schools'). Every figure a table has a column for but shows in none of its rows is hidden
+in the engine too (a size for every outcome on the same children, the enrolled population,
+identification and disability enrolment alike), and suppression runs again, until no row
+changes; the tables of one call to ``protect`` are coordinated so. Tables protected by separate
+calls share the engine's view of the counts (pass ``counts=``) but not each other's left-out
+figures.
 
 The "all other children" comparison of a GAPS table (``n_all - n_group``) is the other half
 of a binary partition, so it is covered by the same rule: when the group is hidden, so is
@@ -620,10 +641,21 @@ def _complement(family: _Family, k: int, flags: np.ndarray, cells: _Cells, m: in
     flags[k, rows] = True
 
 
-def _suppress(cells: _Cells, m: int) -> np.ndarray:
-    """Flags [numerator, denominator] x row, primary then complementary until nothing changes."""
-    num, den = primary(cells.a, cells.n, min_size=m)
-    flags = np.vstack([num | cells.definitional, den])
+def _suppress(cells: _Cells, m: int, start: np.ndarray | None = None, *, audit: bool = True) -> np.ndarray:
+    """Flags [numerator, denominator] x row, primary then complementary until nothing changes.
+
+    Then the exact audit (``_audit``): a hidden figure that the partitions' sums pin down,
+    taken all together, gets one more shown figure beside it hidden, and complementary
+    suppression runs again, until the audit finds nothing. ``start`` (flags of an earlier run
+    with more cells forced hidden) carries on from there: flags only ever grow, so the result
+    obeys every rule for the forced cells too. ``audit=False`` leaves the audit to the caller
+    (which forces more cells and comes back).
+    """
+    if start is None:
+        num, den = primary(cells.a, cells.n, min_size=m)
+        flags = np.vstack([num | cells.definitional, den])
+    else:
+        flags = start.copy()
     while True:
         before = int(flags.sum())
         flags[0] |= flags[1]
@@ -634,8 +666,81 @@ def _suppress(cells: _Cells, m: int) -> np.ndarray:
             for k in family.kinds:
                 _complement(family, k, flags, cells, m)
         flags[0] |= flags[1]
-        if int(flags.sum()) == before:
+        if int(flags.sum()) == before and not (audit and _audit(cells, flags)):
             return flags
+
+
+def _audit(cells: _Cells, flags: np.ndarray) -> bool:
+    """Hide one more figure beside each hidden figure the partitions pin down together; True if any.
+
+    The reader's equations are the partitions whose members add up to their total in the data
+    (checked on the true figures, so an incomplete partition is never taken for an identity);
+    the unknowns are the hidden figures and those unknown in the source, a size being one
+    unknown for every outcome on the same children. ``pinned.determined`` finds the hidden
+    figures every solution agrees on. For each, the smallest shown figure of one of its
+    partitions (or of the partitions linked to it) is hidden.
+    """
+    from successgaps_lib.pinned import determined
+
+    changed = False
+    rows_all = np.arange(len(cells.a))
+    shared = cells.links[0][2]  # one id per size: same place, group and children
+    for k in (0, 1):
+        value = cells.a if k == 0 else cells.n
+        var = rows_all if k == 0 else shared
+        entry_eq, entry_row = [], []
+        count = 0
+        for family in cells.families:
+            if k not in family.kinds:
+                continue
+            members, pid, total = family.members, family.pid, family.total
+            npid = len(total)
+            has_total = total >= 0
+            v = value[members]
+            known = np.bincount(pid, weights=np.isnan(v), minlength=npid) == 0
+            sums = np.bincount(pid, weights=np.nan_to_num(v), minlength=npid)
+            t_value = value[np.where(has_total, total, 0)]
+            exact = has_total & known & ~np.isnan(t_value) & (np.abs(sums - t_value) < 0.5)
+            if not exact.any():
+                continue
+            keep = exact[pid]
+            ids = np.cumsum(exact) - 1 + count
+            entry_eq += [ids[pid[keep]], ids[exact]]
+            entry_row += [members[keep], total[exact]]
+            count += int(exact.sum())
+        if not count:
+            continue
+        eq, row = np.concatenate(entry_eq), np.concatenate(entry_row)
+        hidden = flags[k, row]
+        if not hidden.any():
+            continue
+        nvar = int(var.max()) + 1
+        fixed = determined(eq[hidden], var[row[hidden]], nvar)
+        target = fixed[var] & flags[k] & (np.nan_to_num(cells.n) > 0) & ~np.isnan(value)
+        if k == 0:
+            target &= ~cells.definitional
+        if not target.any():
+            continue
+        eligible = ~flags[k] & (np.nan_to_num(cells.n) > 0) & ~np.isnan(value)
+        if k == 0:
+            eligible &= ~np.isnan(cells.a) & ~cells.definitional
+        for v in np.unique(var[np.flatnonzero(target)]):
+            mine = np.unique(eq[var[row] == v])
+            choice = _smallest_shown(row[np.isin(eq, mine)], eligible, cells.n)
+            if choice is None:  # every figure of its partitions is hidden: look one step further
+                around = np.unique(eq[np.isin(row, row[np.isin(eq, mine)])])
+                choice = _smallest_shown(row[np.isin(eq, around)], eligible, cells.n)
+            if choice is not None:
+                flags[k, choice] = True
+                changed = True
+    return changed
+
+
+def _smallest_shown(rows: np.ndarray, eligible: np.ndarray, n: np.ndarray) -> int | None:
+    rows = np.unique(rows[eligible[rows]])
+    if not len(rows):
+        return None
+    return int(rows[np.lexsort((rows, n[rows]))[0]])
 
 
 def suppression(cells: pd.DataFrame, *, min_size: int = MIN_SIZE) -> pd.DataFrame:
@@ -860,12 +965,14 @@ class _RowCells:
     a: list = None
     n: list = None
     local: list = None  # built on the district's own children (not the state's)
+    column: list = None  # its figures are columns of the row (not only summed into one, as All is)
 
-    def add(self, mask, group, a, n, *, local: bool) -> None:
+    def add(self, mask, group, a, n, *, local: bool, column: bool = True) -> None:
         idx = np.flatnonzero(mask)
         groups = np.broadcast_to(np.asarray(group, dtype=object), (len(mask),))[idx]
         for name, values in (("row", idx), ("group", groups), ("a", np.asarray(a, dtype=float)[idx]),
-                             ("n", np.asarray(n, dtype=float)[idx]), ("local", np.full(len(idx), local))):
+                             ("n", np.asarray(n, dtype=float)[idx]), ("local", np.full(len(idx), local)),
+                             ("column", np.full(len(idx), column))):
             setattr(self, name, [*(getattr(self, name) or []), values])
 
     def frame(self) -> pd.DataFrame:
@@ -875,6 +982,7 @@ class _RowCells:
         out["outcome"] = self.rows["outcome"].to_numpy()[row]
         out["numerator"], out["denominator"] = np.concatenate(self.a), np.concatenate(self.n)
         out["_row"], out["_local"] = row, np.concatenate(self.local)
+        out["_column"] = np.concatenate(self.column)
         return out
 
 
@@ -897,29 +1005,82 @@ def _protect_rows(cells: _RowCells, *, min_size: int, counts: pd.DataFrame | Non
     Local cells go through the engine together (with ``counts`` when given, so that they are
     hidden exactly as in that table); cells from elsewhere (the state) only through the
     primary rules.
+
+    A hidden row shows none of its figures, so hiding rows can hide a figure the engine meant
+    to show: a group's size at a school, hidden with the row of every outcome measured on
+    those children, or its count with an outcome whose every row is hidden for its comparison's
+    sake. Such a figure is hidden in the engine too (a size for every outcome on the same
+    children), complementary suppression runs again with it, and so on until no row changes:
+    then every figure the table leaves out of all its rows is one the engine protected.
     """
     if not len(cells.rows):
         return np.zeros(0, dtype=bool)
     frame = cells.frame()
     num, den = primary(frame["numerator"], frame["denominator"], min_size=min_size)
-    hit = num | den
+    primary_hit = num | den
+    local_cell = frame["_local"].to_numpy()
+    row_of = frame["_row"].to_numpy()
     # a cell with unknown figures tells a reader nothing, and must not stand in for a known one
-    usable = frame["_local"].to_numpy() & frame[["numerator", "denominator"]].notna().all(axis=1).to_numpy()
+    usable = local_cell & frame[["numerator", "denominator"]].notna().all(axis=1).to_numpy()
     local = frame[usable]
     pool = local[[*KEY, "numerator", "denominator"]]
     if counts is not None:
         pool = pd.concat([counts[[*KEY, "numerator", "denominator"]], pool], ignore_index=True)
-    if len(pool):
-        pool_key, frame_key = _keys(pool, frame)
-        first = ~pd.Series(pool_key).duplicated().to_numpy()
-        pool, pool_key = pool[first].reset_index(drop=True), pool_key[first]
-        flags = suppression(pool, min_size=min_size)
-        hidden = np.zeros(int(max(pool_key.max(), frame_key.max())) + 1, dtype=bool)
-        hidden[pool_key] = (flags[NUMERATOR_FLAG] | flags[DENOMINATOR_FLAG]).to_numpy()
-        hit |= frame["_local"].to_numpy() & hidden[frame_key]
-    hide = np.zeros(len(cells.rows), dtype=bool)
-    hide[frame["_row"].to_numpy()[hit]] = True
-    return hide
+    if not len(pool):
+        hide = np.zeros(len(cells.rows), dtype=bool)
+        hide[row_of[primary_hit]] = True
+        return hide
+    pool_key, frame_key = _keys(pool, frame)
+    first = ~pd.Series(pool_key).duplicated().to_numpy()
+    pool, pool_key = pool[first].reset_index(drop=True), pool_key[first]
+    position = np.full(int(max(pool_key.max(), frame_key.max())) + 1, -1, dtype=np.int64)
+    position[pool_key] = np.arange(len(pool))
+    at = position[frame_key]  # each cell's row in the pool (-1: not in it)
+    in_pool = local_cell & (at >= 0)
+    column = in_pool & frame["_column"].to_numpy()
+    shared = _shared_denominator(pool)  # one id per size: same place, group and children
+    engine = _Cells(pool)
+    flags = _suppress(engine, min_size, audit=False)
+    size = len(pool)
+    while True:
+        cell_hidden = (flags[0] | flags[1])[:size]
+        hit = primary_hit | (in_pool & cell_hidden[np.where(at >= 0, at, 0)])
+        hide = np.zeros(len(cells.rows), dtype=bool)
+        hide[row_of[hit]] = True
+        forced = _left_out(at, column, hide[row_of], shared, flags[:, :size])
+        forced &= engine.n[:size] > 0  # an empty group is about no child (rule 3): never a complement
+        if not forced.any() and not _audit(engine, flags):
+            return hide
+        flags[:, :size] |= forced
+        flags = _suppress(engine, min_size, flags, audit=False)
+
+
+def _shared_denominator(pool: pd.DataFrame) -> np.ndarray:
+    """One id per (year, district, school, group, population): the cells whose sizes are one figure."""
+    population = pd.Series([_population(str(o)) for o in pool["outcome"]], dtype=object)
+    codes = [pd.factorize(pool[c].to_numpy(dtype=object))[0] for c in ("year", "district", "school", "group")]
+    ids, _ = _dense(*codes, pd.factorize(population)[0])
+    return ids
+
+
+def _left_out(at: np.ndarray, column: np.ndarray, row_hidden: np.ndarray, shared: np.ndarray,
+              flags: np.ndarray) -> np.ndarray:
+    """Figures of the pool the table has columns for, shown by the engine but in no shown row.
+
+    ``at``: each cell's row in the pool; ``column``: the cell's figures are columns of its row;
+    ``row_hidden``: its row is hidden. Returns [numerator, denominator] x pool flags to force.
+    """
+    size = flags.shape[1]
+    forced = np.zeros_like(flags)
+    carried, shown = column, column & ~row_hidden
+    num_carried = np.bincount(at[carried], minlength=size) > 0
+    num_shown = np.bincount(at[shown], minlength=size) > 0
+    forced[0] = num_carried & ~num_shown & ~flags[0]
+    groups = int(shared.max()) + 1
+    den_carried = np.bincount(shared[at[carried]], minlength=groups) > 0
+    den_shown = np.bincount(shared[at[shown]], minlength=groups) > 0
+    forced[1] = (den_carried & ~den_shown)[shared] & ~flags[1]
+    return forced
 
 
 def _gap_cells(table: pd.DataFrame) -> _RowCells:
@@ -931,7 +1092,7 @@ def _gap_cells(table: pd.DataFrame) -> _RowCells:
     a_c, n_c = rows["a_comparison"].to_numpy(float), rows["n_comparison"].to_numpy(float)
     cells.add(np.ones(len(rows), dtype=bool), group.to_numpy(), a_g, n_g, local=True)
     other = (comparison == _COMPARISON_ALL_OTHER).to_numpy()
-    cells.add(other, ALL_STUDENTS, a_g + a_c, n_g + n_c, local=True)  # the total they come from
+    cells.add(other, ALL_STUDENTS, a_g + a_c, n_g + n_c, local=True, column=False)  # the total they come from
     complement = group.map(_named_complement).to_numpy(dtype=object)
     named = other & pd.notna(complement)
     cells.add(named, complement, a_c, n_c, local=True)
