@@ -40,6 +40,7 @@ import pandas as pd
 from . import groups as vocab
 from .errors import ConfigError, InputError
 from .mapping import Mapping, apply_mapping, parse_mapping, read_mapping, resolve_columns
+from .mapping import placeholders as _placeholders
 from .parse import (
     NAN,
     parse_count,
@@ -52,6 +53,7 @@ from .parse import (
 )
 from .problems import FileProblems, Problem
 from .read import fold, read_table, text_frame
+from .shapes import apply_sums, denominators_from_rows
 from .table import KEY, STUDENT_ATTRIBUTES, STUDENT_OUTCOMES, as_counts
 
 __all__ = ["DEFAULT_DISTRICT", "Dataset", "find_mapping", "load", "load_counts", "load_students",
@@ -113,6 +115,8 @@ class Dataset:
     columns_used: tuple[str, ...] = ()  # the file's columns the data came from
     columns_unused: tuple[str, ...] = ()  # the file's columns nothing came from (skip_columns excepted)
     notes: tuple[str, ...] = ()  # worth knowing, not wrong: a group or outcome missing in some years
+    left_out: tuple = ()  # shapes.Filtered: rows the mapping's row filters left out, by filter
+    measures: tuple = ()  # (outcome, unit, population) the mapping says the rates count (``measures``)
 
 
 # --- Entry points ---------------------------------------------------------------------------
@@ -193,25 +197,42 @@ def load(path, *, mapping=None, sheet=None, district: str | None = None, set_asi
     found.problems.sort(key=lambda p: p.row or 0)  # in file order, as a person reads down the file
     if found.problems and not set_aside:
         raise FileProblems(source, found.problems)
-    used, unused = _columns(raw, found.long, rules)
+    used, unused = _columns(raw, found.long, rules, also=found.also_used)
     extra = {"problems": tuple(found.problems), "rows": len(found.long) + len(read_problems),
              "set_aside": int(found.bad.sum()) + len(read_problems), "columns_used": used,
-             "columns_unused": unused}
+             "columns_unused": unused, "left_out": tuple(found.left_out)}
     if kind == "students":
         from .aggregate import count_students
 
         counts = count_students(students, schools=True)
         return Dataset(source, "students", students, counts, notes=notes + _gaps_in_years(counts), **extra)
     return Dataset(source, "mapped" if chosen else "counts", None, counts, notes=notes + _gaps_in_years(counts),
-                   **extra)
+                   measures=measures(counts, rules), **extra)
 
 
-def _columns(raw: pd.DataFrame, long: pd.DataFrame, rules: Mapping) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def measures(counts: pd.DataFrame, mapping: Mapping) -> tuple[tuple[str, str, str], ...]:
+    """What each outcome's rate counts, by the mapping: ``(outcome, unit, population)``.
+
+    Only outcomes whose mapping says something other than the default (students, the outcome's
+    own population, ``groups.OUTCOMES[o].population``) are listed.
+    """
+    out = []
+    for outcome in sorted(pd.unique(counts["outcome"])) if len(counts) else []:
+        unit = mapping.unit.get(outcome, mapping.unit.get("", "students"))
+        population = mapping.population.get(outcome, mapping.population.get("", ""))
+        if unit != "students" or population:
+            out.append((str(outcome), unit, population))
+    return tuple(out)
+
+
+def _columns(raw: pd.DataFrame, long: pd.DataFrame, rules: Mapping, also=()) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The file's columns the data came from, and the others (``skip_columns`` are ignored on purpose)."""
-    sources = set()
+    sources = set(also)
     for column in long.columns:
         if column.startswith("_col_"):
-            sources.update(v for v in pd.unique(long[column]) if isinstance(v, str) and v)
+            for v in pd.unique(long[column]):
+                if isinstance(v, str) and v:
+                    sources.update(part.split(" (row ")[0] for part in v.split(" + "))
     used = tuple(c for c in raw.columns if c in sources)
     unused = tuple(c for c in raw.columns if c not in sources and fold(c) not in rules.skip_columns)
     return used, unused
@@ -277,7 +298,9 @@ class _Found:
     def __init__(self, file, long: pd.DataFrame):
         self.file, self.long = file, long
         self.problems: list[Problem] = []
-        self.notes: list[str] = []  # worth knowing, not wrong: a name written differently across years
+        self.notes: list[str] = list(long.attrs.get("notes", ()))  # worth knowing, not wrong
+        self.left_out = list(long.attrs.get("left_out", ()))  # rows the mapping's filters left out
+        self.also_used = tuple(long.attrs.get("filter_columns", ()))  # columns read by the filters
         self.bad = np.zeros(len(long), dtype=bool)
         self._rows = long["row"].to_numpy() if "row" in long else np.arange(1, len(long) + 1)
 
@@ -431,7 +454,13 @@ def _counts(raw: pd.DataFrame, mapping: Mapping, file, district) -> tuple[pd.Dat
     if "rate" not in mapping.wide and "rate" not in resolve_columns(raw, mapping, file):
         required.append("numerator")  # a published file may give rates instead of counts
     long = apply_mapping(raw, mapping, file, required=required)
+    attrs = dict(long.attrs)
+    if mapping.sums:
+        long = apply_sums(long, mapping.sums, mapping.suppressed, same_row=set(_pattern_fields(mapping)))
+    if mapping.denominator_from:
+        long = denominators_from_rows(long, *mapping.denominator_from)
     long = _apply_values(long, mapping)
+    long.attrs.update(attrs)
     if long.empty:
         raise InputError(file, "no rows left after the mapping's values dropped some",
                          expected="at least one row of counts")
@@ -445,6 +474,11 @@ def _counts(raw: pd.DataFrame, mapping: Mapping, file, district) -> tuple[pd.Dat
         "outcome": _vocabulary(found, "outcome", vocab.canonical_outcome,
                                "an outcome such as GRAD, DROP, RLA, MTH, OSS or 'graduation'"),
     })
+    if "_no_denominator" in long:
+        field, name = mapping.denominator_from
+        found.add(long["_no_denominator"].to_numpy(dtype=bool), field,
+                  f"no {name!r} row for the same year, place and group to take the denominator from",
+                  f"a {name!r} row ({mapping.source}: denominator_from)", kind="no denominator row")
     denominator = _count_values(found, "denominator", mapping)
     if "numerator" in long:
         numerator = _count_values(found, "numerator", mapping)
@@ -475,6 +509,11 @@ def _counts(raw: pd.DataFrame, mapping: Mapping, file, district) -> tuple[pd.Dat
         at = np.flatnonzero(~found.bad)
         check(out.iloc[at].reset_index(drop=True), found, at)
     return as_counts(out[~found.bad].reset_index(drop=True)), found
+
+
+def _pattern_fields(mapping: Mapping) -> list[str]:
+    lead = mapping.wide.get("numerator") or mapping.wide.get("rate") or ""
+    return _placeholders(lead)
 
 
 def _vocabulary(found: _Found, name: str, lookup, expected: str) -> pd.Series:
@@ -708,7 +747,9 @@ def _group_code(dimension: str):
 def _students(raw: pd.DataFrame, mapping: Mapping, file, district, *, guard: bool = False
               ) -> tuple[pd.DataFrame, _Found]:
     long = apply_mapping(raw, mapping, file, required=["student_id", "year", "school"])
+    attrs = dict(long.attrs)
     long = _apply_values(long, mapping)
+    long.attrs.update(attrs)
     found = _Found(file, long)
     out = {}
     ids = _text(long, "student_id")

@@ -33,6 +33,8 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{args.file}: no problems; {data.rows:,} rows loaded.")
     if data.columns_unused:
         print("not used: " + ", ".join(data.columns_unused))
+    for filtered in data.left_out:
+        print(filtered.line())
     for note in data.notes:
         print(f"note: {note}")
     if args.out:
