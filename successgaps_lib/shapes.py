@@ -279,8 +279,8 @@ def denominators_from_rows(long: pd.DataFrame, field: str, name: str) -> pd.Data
         rest["denominator"] = totals["numerator"].iat[0] if len(totals) else ""
         rest["_no_denominator"] = len(totals) == 0
         return rest.reset_index(drop=True)
-    joined = rest[key].join(lookup, on=key, rsuffix="_total")
-    found = joined["row_total"].notna().to_numpy() if "row_total" in joined else joined["row"].notna().to_numpy()
+    joined = rest[key].join(lookup, on=key)
+    found = joined["row"].notna().to_numpy()
     number = joined["numerator"].to_numpy(dtype=object)
     column = joined["_col_numerator"].to_numpy(dtype=object)
     rest["denominator"] = np.where(found, number, "")
