@@ -206,8 +206,11 @@ def load(path, *, mapping=None, sheet=None, district: str | None = None, set_asi
 
         counts = count_students(students, schools=True)
         return Dataset(source, "students", students, counts, notes=notes + _gaps_in_years(counts), **extra)
+    said = measures(counts, rules)
+    if said:
+        counts.attrs["measures"] = said  # screen() reads it: the statements say what the rates count
     return Dataset(source, "mapped" if chosen else "counts", None, counts, notes=notes + _gaps_in_years(counts),
-                   measures=measures(counts, rules), **extra)
+                   measures=said, **extra)
 
 
 def measures(counts: pd.DataFrame, mapping: Mapping) -> tuple[tuple[str, str, str], ...]:

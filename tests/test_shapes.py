@@ -217,3 +217,55 @@ def test_idea618_child_count_file_as_published():
     assert math.isnan(other["numerator"]) and other["numerator_low"] == 160.0  # 'x' deaf-blindness: unknown
     assert _row(counts, district="Alabama", group="English learners", outcome="identification_aut")["numerator"] == 276
     assert any("'Female Age 6 to 21'" in n for n in data.notes)
+
+
+# --- What a rate counts: the statements' words --------------------------------------------------
+
+ISS = ("year,school,group,outcome,numerator,denominator\n"
+       "2024,,ALL,ISS,120,900\n2024,,MB,ISS,42,45\n2024,,MHL,ISS,3,60\n")
+ISS_MAPPING = {"columns": {"year": "year", "school": "school", "group": "group", "outcome": "outcome",
+                           "numerator": "numerator", "denominator": "denominator"}}
+
+
+def test_incidents_are_written_as_actions_for_children_never_as_a_share_of_children(tmp_path):
+    from successgaps_lib.screen import screen
+
+    path = _write(tmp_path, "iss.csv", ISS)
+    data = load(path, mapping={**ISS_MAPPING, "unit": {"ISS": "incidents"}})
+    assert data.measures == (("suspension_in_school", "incidents", ""),)
+    gaps = screen(data.counts).set_index("group")
+    black = gaps.loc["Black or African American", "statement"]
+    assert black.startswith("In 2024, 42 in-school suspensions for 45 Black or African American students in District "
+                            "(93.3 per 100), compared with ")
+    assert "in-school suspensions per 100 students" in black
+    assert "%" not in black.split("(95% CI")[0] and "were suspended" not in black
+    small = gaps.loc["Hispanic/Latino", "statement"]
+    assert "fewer than 10 in-school suspensions for 60" in small  # a small count is not printed
+    plain = screen(load(path, mapping=ISS_MAPPING).counts).set_index("group")  # without unit: the old words
+    assert "93.3% of Black or African American students in District were suspended in school" in \
+        plain.loc["Black or African American", "statement"]
+
+
+def test_the_population_of_the_denominator_follows_the_group():
+    from successgaps_lib.meeting.data import with_statements
+    from successgaps_lib.screen import screen, statements
+
+    data = load(FEDERAL / "idea618_childcount_state.csv", mapping="idea618-child-count")
+    gaps = screen(data.counts)
+    measured = gaps[gaps["measurable"]]
+    assert measured["statement"].str.contains(" served under IDEA in ").all()
+    assert measured["statement"].str.contains("of all other children served under IDEA: ").all()
+    again = statements(measured)  # written again from the table (its attrs keep what the rates count)
+    assert again.tolist() == measured["statement"].tolist()
+    assert with_statements(measured, 10)["statement"].str.contains("served under IDEA").all()
+    bare = statements(measured, measures={})
+    assert not bare.str.contains("served under IDEA").any()
+
+
+def test_unit_and_population_keys_are_checked():
+    with pytest.raises(ConfigError, match="'unit'"):
+        parse_mapping({"unit": "actions"}, source="m.yml")
+    with pytest.raises(ConfigError, match=r"'unit\.happiness'"):
+        parse_mapping({"unit": {"happiness": "incidents"}}, source="m.yml")
+    with pytest.raises(ConfigError, match="'population'"):
+        parse_mapping({"population": ["a"]}, source="m.yml")

@@ -65,7 +65,7 @@ def run_screen(args: argparse.Namespace) -> int:
     for note in data.notes:
         print(f"note: {note}")
     gaps = screen(data.counts, schools=args.schools or bool(args.school), comparison=args.comparison,
-                  reference=args.reference, min_n=args.min_n, min_cell=args.min_cell)
+                  reference=args.reference, min_n=args.min_n, min_cell=args.min_cell, measures=data.measures)
     shown = privacy.protect(gaps, counts=data.counts, min_size=args.min_size, audience=not args.data_team)
     shown = _filtered(shown, args)
     if args.out:

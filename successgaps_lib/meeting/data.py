@@ -226,7 +226,7 @@ def with_statements(gaps: pd.DataFrame, min_size: int) -> pd.DataFrame:
     hidden = _hidden(out)
     shown = out.index[~hidden]
     if len(shown):
-        text = screen.statements(out.loc[shown], min_size=min_size)
+        text = screen.statements(out.loc[shown], min_size=min_size, measures=gaps.attrs.get("measures"))
         out["statement"] = out["statement"].astype(object)
         out.loc[shown, "statement"] = text.astype(object)
         out["statement"] = out["statement"].astype("str")
