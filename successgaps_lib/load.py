@@ -237,7 +237,7 @@ def _columns(raw: pd.DataFrame, long: pd.DataFrame, rules: Mapping, also=()) -> 
                 if isinstance(v, str) and v:
                     sources.update(part.split(" (row ")[0] for part in v.split(" + "))
     used = tuple(c for c in raw.columns if c in sources)
-    unused = tuple(c for c in raw.columns if c not in sources and fold(c) not in rules.skip_columns)
+    unused = tuple(c for c in raw.columns if c not in sources and not rules.skips(c))
     return used, unused
 
 

@@ -58,7 +58,7 @@ class Mapping:
     tokens: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # placeholder -> names
     values: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # field -> {fold: text|None}
     suppressed: frozenset = frozenset()  # extra suppression markers, folded
-    skip_columns: frozenset = frozenset()  # folded
+    skip_columns: frozenset = frozenset()  # folded; an entry with * is a pattern (``SCH_DISCWODIS_REF_*``)
     year_is: str = "end"
     year_offset: int = 0  # school years added to every year read: a cohort named by its entry year
     rate_scale: int = 100  # 100: rates in percent; 1: fractions
@@ -74,6 +74,18 @@ class Mapping:
     def fields(self) -> tuple[str, ...]:
         return STUDENT_FIELDS if self.kind == "students" else COUNT_FIELDS
 
+    def skips(self, column) -> bool:
+        """True for a column listed under ``skip_columns`` (folded; ``*`` stands for any characters).
+
+        >>> m = parse_mapping({"skip_columns": ["LEAID", "SCH_DISCWODIS_REF_*"]})
+        >>> m.skips("leaid"), m.skips("SCH_DISCWODIS_REF_HI_M"), m.skips("SCH_ENR_HI_M")
+        (True, True, False)
+        """
+        name = fold(column)
+        if name in self.skip_columns:
+            return True
+        return any(_glob(p).fullmatch(name) for p in self.skip_columns if "*" in p)
+
     def names(self) -> set[str]:
         """Every column name this mapping may look for (folded), for finding the header row."""
         names = {fold(n) for alternatives in self.columns.values() for n in alternatives}
@@ -86,6 +98,15 @@ class Mapping:
         for pattern in self.wide.values():
             names.update(fold(n) for n in _pattern_examples(pattern, tokens))
         return names
+
+
+def _fold_glob(name: str) -> str:
+    """A ``skip_columns`` entry folded, keeping its ``*``: ``SCH_DISC_*`` -> ``schdisc*``."""
+    return "*".join(fold(part) for part in str(name).split("*"))
+
+
+def _glob(pattern: str) -> re.Pattern:
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
 
 
 def _fail(source: str, key: str, problem: str) -> ConfigError:
@@ -298,7 +319,7 @@ def parse_mapping(data, *, source: str = "mapping") -> Mapping:
         encoding=encoding, columns=MappingProxyType(columns), constants=MappingProxyType(constants),
         wide=MappingProxyType(wide), tokens=MappingProxyType(tokens), values=MappingProxyType(values),
         suppressed=frozenset("".join(str(m).split()).lower() for m in suppressed),
-        skip_columns=frozenset(fold(s) for s in skip), year_is=year_is, year_offset=year_offset,
+        skip_columns=frozenset(_fold_glob(s) for s in skip), year_is=year_is, year_offset=year_offset,
         rate_scale=100 if rate_scale == "percent" else 1, rows=rows, sums=MappingProxyType(sums),
         denominator_from=denominator_from, all_students=all_students, unit=MappingProxyType(unit),
         population=MappingProxyType(population), source=source,
@@ -513,6 +534,10 @@ def resolve_columns(frame: pd.DataFrame, mapping: Mapping, file: str, required=(
             hints = [_suggest(a, list(frame.columns)) for a in alternatives]
             hint = next((h for h in hints if h), "")
             where = f"; {mapping.source}, columns.{name}" if mapping.source.endswith((".yml", ".yaml")) else ""
+            if mapping.source.endswith("(ready mapping)"):
+                ready = mapping.source.removesuffix(" (ready mapping)")
+                where = (f"; or, if the file has none, a mapping of your own that says it: extends: {ready}, "
+                         f"constants: {{{name}: ...}}")
             raise InputError(file, f"missing required column{hint}", column=alternatives[0],
                              expected=f"a column named {alternatives[0]!r}{others}{where}")
     return found
@@ -613,7 +638,7 @@ def _melt(frame: pd.DataFrame, base: pd.DataFrame, mapping: Mapping, file: str, 
                              expected=f"a column named {mapping.all_students[0]!r} "
                              f"({mapping.source}: wide.all_students)")
     for column in frame.columns:
-        if column in used or fold(column) in mapping.skip_columns or column in all_columns.values():
+        if column in used or mapping.skips(column) or column in all_columns.values():
             continue
         for name, regex in regexes.items():
             match = regex.fullmatch(column.strip())

@@ -206,54 +206,71 @@ def sum_counts(texts, markers=frozenset()) -> str:
     return f"{low:g}-{high:g}"
 
 
+_VALUES = ("row", "numerator", "denominator", "rate", "numerator_low", "numerator_high")
+
+
 def apply_sums(long: pd.DataFrame, sums: dict, markers, *, same_row=()) -> pd.DataFrame:
-    """Rows of the parts of each ``sum`` (field -> {target: folded parts}) replaced by one row.
+    """Rows of the parts of each ``sum`` (field -> {target: folded parts}) replaced by one row per target.
 
     The numerators of the parts are summed; so are the denominators of summed groups (they hold
-    different children). Summed outcomes share one population: their denominators must agree.
-    A part missing from a year and place makes the sum unknown there. ``same_row``: in a wide
-    file the parts sit on one row of the file.
+    different children). Summed outcomes share one population: their denominators must agree
+    (if they do not, the row's denominator shows both, and the loader reports it). Targets may
+    share parts (All students as the sum of every race and sex). A part the file has for that
+    group (or outcome) elsewhere but not in this year and place makes the sum unknown there;
+    a part the file never has for it (CRDC has no ``DISCWDIS_ISS_IDEA`` column for English
+    learners) is not expected. ``same_row``: the fields whose parts sit on one row of the file
+    (a wide file's ``{group}`` columns).
     """
     for field, targets in sums.items():
         if field not in long:
             continue
         folded = long[field].astype("str").map(fold)
+        every = frozenset().union(*targets.values())
+        is_any = folded.isin(every).to_numpy()
+        if not is_any.any():
+            continue
+        key = [c for c in long.columns if c not in (*_VALUES, field) and not c.startswith("_")]
+        partner = [c for c in ("group", "outcome") if c in key and c != field]
+        seen = (pd.DataFrame({"p": long[partner[0]].astype("str"), "f": folded}) if partner else
+                pd.DataFrame({"p": "", "f": folded}))
+        has = seen[is_any].groupby("p")["f"].agg(frozenset).to_dict()
+        made = []
         for target, parts in targets.items():
             is_part = folded.isin(parts).to_numpy()
             if not is_part.any():
                 continue
             pieces = long[is_part].assign(_part=folded[is_part].to_numpy())
-            key = [c for c in long.columns if c not in ("row", field, "numerator", "denominator", "rate",
-                                                       "numerator_low", "numerator_high") and not c.startswith("_")]
-            if field in same_row:
-                key = ["row", *key]
-            rows = []
-            for _, block in pieces.groupby(key, sort=False, dropna=False):
-                if block["_part"].duplicated().any():
-                    rows.append(block.drop(columns="_part"))  # a part twice: left unsummed, reported as unknown
-                    continue
-                first = block.iloc[[0]].drop(columns="_part").copy()
-                missing = len(set(parts) - set(block["_part"]))
-                first[field] = target
-                first[f"_col_{field}"] = " + ".join(str(c) for c in block.get(f"_col_{field}", block[field]))
-                for value in ("numerator", "denominator"):
-                    if value not in block:
-                        continue
-                    texts = list(block[value].astype("str"))
-                    if value == "denominator" and field == "outcome":
-                        first[value] = texts[0] if len(set(texts)) == 1 else " / ".join(texts)
-                    else:
-                        first[value] = sum_counts(texts + ["*"] * missing, markers)
-                    columns = [str(c) for c in block.get(f"_col_{value}", []) if isinstance(c, str)]
-                    if len(set(columns)) > 1:
-                        first[f"_col_{value}"] = " + ".join(columns)
-                if "rate" in block:
-                    first["rate"] = ""  # rates of parts cannot be summed
-                rows.append(first)
-            long = pd.concat([long[~is_part], *rows], ignore_index=True).sort_values("row", kind="stable")
-            long = long.reset_index(drop=True)
-            folded = long[field].astype("str").map(fold)
+            by = ["row", *key] if field in same_row else key
+            for _, block in pieces.groupby(by, sort=False, dropna=False):
+                made.append(_summed(block, field, target, parts, has, partner, markers))
+        long = pd.concat([long[~is_any], *made], ignore_index=True).sort_values("row", kind="stable")
+        long = long.reset_index(drop=True)
     return long
+
+
+def _summed(block: pd.DataFrame, field: str, target: str, parts, has: dict, partner: list, markers) -> pd.DataFrame:
+    """One row: the parts of ``block`` summed (or the block as it is, if a part appears twice)."""
+    if block["_part"].duplicated().any():
+        return block.drop(columns="_part")  # a part twice: left unsummed, reported as unknown names
+    first = block.iloc[[0]].drop(columns="_part").copy()
+    expected = parts & has.get(str(block[partner[0]].iat[0]) if partner else "", parts)
+    missing = len(expected - set(block["_part"]))
+    first[field] = target
+    first[f"_col_{field}"] = " + ".join(str(c) for c in block.get(f"_col_{field}", block[field]))
+    for value in ("numerator", "denominator"):
+        if value not in block:
+            continue
+        texts = list(block[value].astype("str"))
+        if value == "denominator" and field == "outcome":
+            first[value] = texts[0] if len(set(texts)) == 1 else " / ".join(texts)
+        else:
+            first[value] = sum_counts(texts + ["*"] * missing, markers)
+        columns = [str(c) for c in block.get(f"_col_{value}", []) if isinstance(c, str)]
+        if len(set(columns)) > 1:
+            first[f"_col_{value}"] = " + ".join(dict.fromkeys(columns))
+    if "rate" in block:
+        first["rate"] = ""  # rates of parts cannot be summed
+    return first
 
 
 # --- Denominators from another row ----------------------------------------------------------

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
 
 from successgaps_lib.cli import main
-from successgaps_lib.errors import ConfigError
+from successgaps_lib.errors import ConfigError, InputError
 from successgaps_lib.load import load
 from successgaps_lib.mapping import parse_mapping, read_mapping, shipped_mappings
 from successgaps_lib.parse import parse_rate
@@ -171,10 +172,10 @@ def test_drift_is_case_spacing_punctuation_plural_and_to(wanted, column, matches
 
 def test_ready_mappings_are_shipped_and_valid():
     ready = shipped_mappings()
-    assert {"edfacts-acgr", "idea618-child-count"} <= set(ready)
+    assert {"edfacts-acgr", "idea618-child-count", "crdc-school"} <= set(ready)
     for name in ready:
         assert read_mapping(name).source == f"{name} (ready mapping)"
-    with pytest.raises(ConfigError, match="ready mappings by name: edfacts-acgr"):
+    with pytest.raises(ConfigError, match="ready mappings by name: crdc-school, edfacts-acgr, idea618-child-count"):
         read_mapping("edfacts-acrg")
 
 
@@ -208,13 +209,16 @@ def test_idea618_child_count_file_as_published():
     counts = data.counts
     assert not data.problems and data.columns_unused == ()
     assert set(counts["district"]) == {"Alabama", "Alaska"}  # national totals left out, and named
-    assert sum(len(f.rows) for f in data.left_out) == 16
+    assert sum(len(f.rows) for f in data.left_out) == 30  # 28 rows of another environment, 2 national totals
     black = _row(counts, district="Alabama", group="Black or African American", outcome="identification_sld")
-    assert black[["numerator", "denominator"]].tolist() == [5600.0, 14000.0]
+    assert black[["numerator", "denominator"]].tolist() == [5600.0, 15321.0]  # of the All Disabilities row
     everyone = _row(counts, district="Alabama", group="All students", outcome="identification_sld")
-    assert everyone["denominator"] == 39830.0  # the All Disabilities row's Ages 6-21
+    assert everyone[["numerator", "denominator"]].tolist() == [15544.0, 42950.0]  # the 'Ages 6-21' column
+    # six small categories summed: an 'x' (suppressed) deaf-blindness count makes the sum unknown, never a guess
     other = _row(counts, district="Alabama", group="Black or African American", outcome="identification_oth")
-    assert math.isnan(other["numerator"]) and other["numerator_low"] == 160.0  # 'x' deaf-blindness: unknown
+    assert math.isnan(other["numerator"]) and other["numerator_low"] == 520.0
+    native = _row(counts, district="Alabama", group="American Indian or Alaska Native", outcome="identification_oth")
+    assert native["numerator"] == 38.0
     assert _row(counts, district="Alabama", group="English learners", outcome="identification_aut")["numerator"] == 276
     assert any("'Female Age 6 to 21'" in n for n in data.notes)
 
@@ -269,3 +273,31 @@ def test_unit_and_population_keys_are_checked():
         parse_mapping({"unit": {"happiness": "incidents"}}, source="m.yml")
     with pytest.raises(ConfigError, match="'population'"):
         parse_mapping({"population": ["a"]}, source="m.yml")
+
+
+def test_crdc_school_file_as_published_with_the_year_named_in_a_mapping_of_ones_own():
+    with pytest.raises(InputError, match=re.escape("extends: crdc-school, constants: {year: ...}")):
+        load(FEDERAL / "crdc_school_2015-16.csv", mapping="crdc-school")
+    data = load(FEDERAL / "crdc_school_2015-16.csv", mapping={"extends": "crdc-school",
+                                                               "constants": {"year": "2015-16"}})
+    counts = data.counts
+    assert not data.problems and data.columns_unused == ()
+    assert set(counts["year"]) == {2016}
+    assert set(counts["outcome"]) == {"suspension_in_school", "suspension_out_of_school", "expulsion"}
+    high = counts[counts["school"] == "Albertville High School"]
+    # groups summed over sex and disability status; enrollment is the denominator
+    hispanic = _row(high, group="Hispanic/Latino", outcome="suspension_in_school")
+    assert hispanic[["numerator", "denominator"]].tolist() == [16.0, 270.0]
+    # OSS: one suspension plus more than one; the sum of every race and sex is All students
+    everyone = _row(high, group="All students", outcome="suspension_out_of_school")
+    assert everyone[["numerator", "denominator"]].tolist() == [37.0, 898.0]
+    males = _row(high, group="Male", outcome="suspension_out_of_school")["numerator"]
+    females = _row(high, group="Female", outcome="suspension_out_of_school")["numerator"]
+    assert males + females == everyone["numerator"]
+    # a -11 (suppressed) part: Black, Female and All students unknown, bounded by the known parts
+    black = _row(high, group="Black or African American", outcome="suspension_in_school")
+    assert math.isnan(black["numerator"]) and black["numerator_low"] == 6.0
+    assert math.isnan(_row(high, group="All students", outcome="suspension_in_school")["numerator"])
+    # -9 (not applicable) expulsions of the middle school are unknown, not zero
+    middle = counts[(counts["school"] == "Albertville Middle School") & (counts["outcome"] == "expulsion")]
+    assert middle["numerator"].isna().all() and len(middle) == 11
