@@ -301,3 +301,28 @@ def test_crdc_school_file_as_published_with_the_year_named_in_a_mapping_of_ones_
     # -9 (not applicable) expulsions of the middle school are unknown, not zero
     middle = counts[(counts["school"] == "Albertville Middle School") & (counts["outcome"] == "expulsion")]
     assert middle["numerator"].isna().all() and len(middle) == 11
+
+
+def _docs_example(tmp_path, starts: str):
+    text = (Path(__file__).parents[1] / "docs" / "mapping.md").read_text(encoding="utf-8")
+    csv_block, yaml_block = re.search(r"```csv\n(" + re.escape(starts) + r".*?)```\n\n```yaml\n(.*?)```",
+                                      text, re.S).groups()
+    data = tmp_path / "example.csv"
+    data.write_text(csv_block, encoding="utf-8")
+    (tmp_path / "example.mapping.yml").write_text(yaml_block, encoding="utf-8")
+    return load(data, set_aside=True)
+
+
+def test_docs_row_filter_example_reads_as_documented(tmp_path):
+    data = _docs_example(tmp_path, "Cohort Year,Cohort,")
+    assert sorted(data.counts["numerator"]) == [41.0, 305.0]
+    assert [f.line() for f in data.left_out] == [
+        "left out by the mapping (keep Cohort == '4 Year August'): 2 rows (rows 2, 4)"]
+
+
+def test_docs_denominator_row_example_reads_as_documented(tmp_path):
+    data = _docs_example(tmp_path, "Year,State Name,SEA Disability Category,")
+    counts = data.counts.set_index("group")
+    assert counts.loc["Black or African American", ["numerator", "denominator"]].tolist() == [5600, 15321]
+    assert counts.loc["All students", ["numerator", "denominator"]].tolist() == [15544, 42950]
+    assert not data.problems and set(data.counts["outcome"]) == {"identification_sld"}
