@@ -150,9 +150,47 @@ def _read(path, mapping: Mapping | None, sheet) -> pd.DataFrame:
     if isinstance(path, pd.DataFrame):
         return text_frame(path, "(data frame)")
     if mapping is not None:
-        return read_table(path, sheet=sheet or mapping.sheet, encoding=mapping.encoding,
-                          header_row=mapping.header_row, expect=mapping.names())
+        raw = read_table(path, sheet=sheet or mapping.sheet, encoding=mapping.encoding,
+                         header_row=mapping.header_row, expect=mapping.names())
+        for name, keys in mapping.joins:
+            raw = _join(raw, Path(path).parent / name, keys, mapping)
+        return raw
     return read_table(path, sheet=sheet, expect=STUDENT_RECORDS.names() | COUNT_TABLE.names())
+
+
+def _join(raw: pd.DataFrame, other_path: Path, keys, mapping: Mapping) -> pd.DataFrame:
+    """``raw`` with the columns of another file joined on ``keys`` (``file.join``; rows and row numbers kept).
+
+    Columns the data file has already are not taken twice. A row with no match in the other
+    file gets blanks there (unknown), and the loader reports what is missing; a key twice in
+    the other file is a problem, not a choice between its rows.
+    """
+    file = raw.attrs.get("file", "(table)")
+    if not other_path.is_file():
+        raise InputError(str(other_path), "file not found", expected=f"the file joined to {file} "
+                         f"({mapping.source}: file.join)")
+    other = read_table(other_path, encoding=mapping.encoding, expect={fold(k) for k in keys} | mapping.names())
+    mine, theirs = {fold(c): c for c in raw.columns}, {fold(c): c for c in other.columns}
+    missing = [k for k in keys if fold(k) not in mine or fold(k) not in theirs]
+    if missing:
+        where = file if fold(missing[0]) not in mine else str(other_path)
+        raise InputError(where, "missing join column", column=missing[0],
+                         expected=f"a column named {missing[0]!r} in both files ({mapping.source}: file.join.key)")
+    left = [mine[fold(k)] for k in keys]
+    right = [theirs[fold(k)] for k in keys]
+    twice = other.duplicated(right, keep=False)
+    if twice.any():
+        row = int(other.index[twice.to_numpy()][0])
+        raise InputError(str(other_path), "the same key twice in a joined file", row=row, column=right[0],
+                         value=str(other.loc[other.index[twice.to_numpy()][0], right[0]]),
+                         expected="one row per key, to join on")
+    taken = [c for c in other.columns if fold(c) not in mine]
+    lookup = other[right + taken].set_index(right)
+    joined = raw.join(lookup, on=left)
+    joined[taken] = joined[taken].fillna("")
+    joined.attrs = dict(raw.attrs)
+    joined.attrs["problems"] = [*raw.attrs.get("problems", ()), *other.attrs.get("problems", ())]
+    return joined
 
 
 def _kind(raw: pd.DataFrame) -> str:

@@ -38,7 +38,7 @@ WIDE_VALUES = ("numerator", "denominator", "rate")
 _TOP_KEYS = ("kind", "file", "layout", "columns", "constants", "wide", "values", "suppressed",
              "skip_columns", "year_is", "year_offset", "rate_scale", "description", "rows", "sum",
              "denominator_from", "unit", "population", "extends")
-_FILE_KEYS = ("sheet", "header_row", "encoding")
+_FILE_KEYS = ("sheet", "header_row", "encoding", "join")
 _WIDE_KEYS = (*WIDE_VALUES, "groups", "outcomes", "all_students")
 UNITS = ("students", "incidents")
 
@@ -64,6 +64,7 @@ class Mapping:
     rate_scale: int = 100  # 100: rates in percent; 1: fractions
     rows: tuple = ()  # shapes.Condition: rows kept or left out
     sums: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # field -> {target: folded parts}
+    joins: tuple = ()  # (file name, (key columns...)): files beside this one whose columns are joined on
     denominator_from: tuple[str, str] | None = None  # (field, the file's name of the row holding denominators)
     all_students: tuple[str, ...] = ()  # wide: the column(s) holding All students' lead value
     unit: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # outcome ("" = all) -> unit
@@ -136,7 +137,7 @@ def shipped_mappings() -> dict[str, Path]:
     >>> "edfacts-acgr" in shipped_mappings()
     True
     """
-    return {p.stem: p for p in sorted(SHIPPED.glob("*.yml"))}
+    return {p.stem: p for p in sorted(SHIPPED.glob("*.yml"), key=lambda p: p.stem)}
 
 
 def _yaml(path: Path):
@@ -173,7 +174,7 @@ def _extended(data, source: str):
             merged[key] = {**base[key], **value}
         else:
             merged[key] = value
-    return merged
+    return _extended(merged, source)  # a ready mapping may extend another
 
 
 def read_mapping(path) -> Mapping:
@@ -220,6 +221,7 @@ def parse_mapping(data, *, source: str = "mapping") -> Mapping:
     sheet = file.get("sheet")
     if sheet is not None and not isinstance(sheet, str | int):
         raise _fail(source, "file.sheet", "expected the name of a sheet")
+    joins = _joins(source, file.get("join"))
     encoding = file.get("encoding")
     if encoding is not None:
         import codecs
@@ -321,9 +323,23 @@ def parse_mapping(data, *, source: str = "mapping") -> Mapping:
         suppressed=frozenset("".join(str(m).split()).lower() for m in suppressed),
         skip_columns=frozenset(_fold_glob(s) for s in skip), year_is=year_is, year_offset=year_offset,
         rate_scale=100 if rate_scale == "percent" else 1, rows=rows, sums=MappingProxyType(sums),
-        denominator_from=denominator_from, all_students=all_students, unit=MappingProxyType(unit),
+        denominator_from=denominator_from, all_students=all_students, joins=joins, unit=MappingProxyType(unit),
         population=MappingProxyType(population), source=source,
     )
+
+
+def _joins(source: str, raw) -> tuple:
+    """``file.join: [{file: Enrollment.csv, key: COMBOKEY}]``: files beside the data file, joined on key columns."""
+    if raw is None:
+        return ()
+    items = raw if isinstance(raw, list) else [raw]
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or set(item) != {"file", "key"} or not isinstance(item["file"], str):
+            raise _fail(source, "file.join", "expected file: (a file beside the data file) and key: (its key "
+                        "column or columns), e.g. {file: Enrollment.csv, key: COMBOKEY}")
+        out.append((item["file"].strip(), _names(source, "file.join.key", item["key"])))
+    return tuple(out)
 
 
 def _rows(source: str, raw) -> tuple:
@@ -551,10 +567,9 @@ def apply_mapping(frame: pd.DataFrame, mapping: Mapping, file: str, required=())
     constant), for error messages. Rows are in file order.
     """
     notes: list[str] = []
+    left_out, read = [], []
     if mapping.rows:
-        frame, left_out = _filter(frame, mapping, file, notes)
-    else:
-        left_out = []
+        frame, left_out, read = _filter(frame, mapping, file, notes)
     lead = mapping.wide.get("numerator") or mapping.wide.get("rate") or ""
     patterned = set(mapping.wide) | set(_placeholders(lead))
     if mapping.denominator_from:
@@ -562,11 +577,11 @@ def apply_mapping(frame: pd.DataFrame, mapping: Mapping, file: str, required=())
     found = resolve_columns(frame, mapping, file, required=[r for r in required if r not in patterned], notes=notes)
     long = _apply(frame, mapping, file, found, notes)
     long.attrs["notes"], long.attrs["left_out"] = notes, left_out
-    long.attrs["filter_columns"] = tuple(f.column for f in left_out)
+    long.attrs["filter_columns"] = tuple(read)
     return long
 
 
-def _filter(frame: pd.DataFrame, mapping: Mapping, file: str, notes: list) -> tuple[pd.DataFrame, list]:
+def _filter(frame: pd.DataFrame, mapping: Mapping, file: str, notes: list) -> tuple[pd.DataFrame, list, list]:
     """The mapping's ``rows`` filters applied to the file's rows (each condition's column found as any)."""
     from .shapes import drift_match, filter_rows
 

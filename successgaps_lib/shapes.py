@@ -161,21 +161,23 @@ class Filtered:
         return f"left out by the mapping ({self.condition}): {n:,} row{'s' if n != 1 else ''} (rows {shown})"
 
 
-def filter_rows(frame: pd.DataFrame, conditions, resolve) -> tuple[pd.DataFrame, list[Filtered]]:
-    """``frame`` without the rows the conditions leave out, and what was left out by which condition.
+def filter_rows(frame: pd.DataFrame, conditions, resolve) -> tuple[pd.DataFrame, list[Filtered], list[str]]:
+    """``frame`` without the rows the conditions leave out, what was left out by which condition, the columns read.
 
     ``resolve(name)`` gives the frame's column for a condition's column name.
     """
     keep = np.ones(len(frame), dtype=bool)
-    out = []
+    out, read = [], []
     rows = frame.index.to_numpy()
     for condition in conditions:
         column = resolve(condition.column)
+        read.append(column)
         holds = condition.holds(frame[column].astype("str").str.strip())
         leave = (~holds if condition.action == "keep" else holds) & keep
         keep &= ~leave
-        out.append(Filtered(condition.text(), column, tuple(int(r) for r in rows[leave])))
-    return frame[keep], out
+        if leave.any():  # a filter that left nothing out has nothing to say
+            out.append(Filtered(condition.text(), column, tuple(int(r) for r in rows[leave])))
+    return frame[keep], out, read
 
 
 # --- Sums of categories ---------------------------------------------------------------------
@@ -213,13 +215,15 @@ def apply_sums(long: pd.DataFrame, sums: dict, markers, *, same_row=()) -> pd.Da
     """Rows of the parts of each ``sum`` (field -> {target: folded parts}) replaced by one row per target.
 
     The numerators of the parts are summed; so are the denominators of summed groups (they hold
-    different children). Summed outcomes share one population: their denominators must agree
-    (if they do not, the row's denominator shows both, and the loader reports it). Targets may
-    share parts (All students as the sum of every race and sex). A part the file has for that
-    group (or outcome) elsewhere but not in this year and place makes the sum unknown there;
-    a part the file never has for it (CRDC has no ``DISCWDIS_ISS_IDEA`` column for English
-    learners) is not expected. ``same_row``: the fields whose parts sit on one row of the file
-    (a wide file's ``{group}`` columns).
+    different children). Summed outcomes are counted among the same children: their
+    denominators must agree (if they do not, the row's denominator shows both, and the loader
+    reports it). Targets may share parts (All students as the sum of every race and sex). A
+    part the file has for that group (or outcome) elsewhere but not in this year and place
+    makes the sum unknown there; a part the file never has for it (CRDC has no
+    ``DISCWDIS_ISS_IDEA`` column for English learners) is not expected. A part twice in one
+    year and place is left unsummed (the loader reports the file's name as unknown).
+    ``same_row``: the fields whose parts sit on one row of the file (a wide file's ``{group}``).
+    Vectorised: one groupby per target, whatever the number of schools.
     """
     for field, targets in sums.items():
         if field not in long:
@@ -230,47 +234,101 @@ def apply_sums(long: pd.DataFrame, sums: dict, markers, *, same_row=()) -> pd.Da
         if not is_any.any():
             continue
         key = [c for c in long.columns if c not in (*_VALUES, field) and not c.startswith("_")]
-        partner = [c for c in ("group", "outcome") if c in key and c != field]
-        seen = (pd.DataFrame({"p": long[partner[0]].astype("str"), "f": folded}) if partner else
-                pd.DataFrame({"p": "", "f": folded}))
-        has = seen[is_any].groupby("p")["f"].agg(frozenset).to_dict()
+        partner = next((c for c in ("group", "outcome") if c in key and c != field), None)
+        pair = pd.DataFrame({"p": long[partner].astype("str") if partner else "", "f": folded})
+        has = pair[is_any].groupby("p")["f"].agg(frozenset).to_dict()
         made = []
         for target, parts in targets.items():
             is_part = folded.isin(parts).to_numpy()
-            if not is_part.any():
-                continue
-            pieces = long[is_part].assign(_part=folded[is_part].to_numpy())
-            by = ["row", *key] if field in same_row else key
-            for _, block in pieces.groupby(by, sort=False, dropna=False):
-                made.append(_summed(block, field, target, parts, has, partner, markers))
+            if is_part.any():
+                pieces = long[is_part].assign(_part=folded[is_part].to_numpy()).reset_index(drop=True)
+                by = ["row", *key] if field in same_row else key
+                made.extend(_sum_target(pieces, by, field, target, parts, has, partner, markers))
         long = pd.concat([long[~is_any], *made], ignore_index=True).sort_values("row", kind="stable")
         long = long.reset_index(drop=True)
     return long
 
 
-def _summed(block: pd.DataFrame, field: str, target: str, parts, has: dict, partner: list, markers) -> pd.DataFrame:
-    """One row: the parts of ``block`` summed (or the block as it is, if a part appears twice)."""
-    if block["_part"].duplicated().any():
-        return block.drop(columns="_part")  # a part twice: left unsummed, reported as unknown names
-    first = block.iloc[[0]].drop(columns="_part").copy()
-    expected = parts & has.get(str(block[partner[0]].iat[0]) if partner else "", parts)
-    missing = len(expected - set(block["_part"]))
-    first[field] = target
-    first[f"_col_{field}"] = " + ".join(str(c) for c in block.get(f"_col_{field}", block[field]))
-    for value in ("numerator", "denominator"):
-        if value not in block:
+def _counts_of(texts: pd.Series, markers) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """value, low, high of each count text (NaN where unknown) and whether it is no count at all."""
+    uniques = pd.unique(texts)
+    parsed = {}
+    for text in uniques:
+        if "".join(str(text).split()).lower() in markers:
+            parsed[text] = (NAN, NAN, NAN, False)
             continue
-        texts = list(block[value].astype("str"))
+        try:
+            parsed[text] = (*parse_count(text), False)
+        except ValueError:
+            parsed[text] = (NAN, NAN, NAN, True)
+    table = np.array([parsed[t] for t in texts], dtype=float).reshape(-1, 4)
+    return table[:, 0], table[:, 1], table[:, 2], table[:, 3].astype(bool)
+
+
+def _sum_target(pieces: pd.DataFrame, by: list, field: str, target: str, parts, has: dict, partner,
+                markers) -> list[pd.DataFrame]:
+    """The summed rows of one target, and the blocks left unsummed (a part twice)."""
+    blocks = pieces.groupby(by, sort=False, dropna=False)
+    block = blocks.ngroup().to_numpy()
+    twice = pd.Series(pieces.duplicated([*by, "_part"], keep=False).to_numpy()).groupby(block).transform("any")
+    twice = twice.to_numpy(dtype=bool)
+    out = [pieces[twice].drop(columns="_part")] if twice.any() else []
+    pieces, block = pieces[~twice].reset_index(drop=True), block[~twice]
+    if not len(pieces):
+        return out
+    first = pieces.drop_duplicates(by).reset_index(drop=True)  # in block order: ngroup numbers blocks by first row
+    index, order = pd.factorize(block)  # blocks numbered in order of appearance, as drop_duplicates keeps them
+    present = np.bincount(index, minlength=len(order))
+    partners = first[partner].astype("str") if partner else [""] * len(first)
+    expected = np.array([len(parts & has.get(p, parts)) for p in partners])
+    missing = np.maximum(expected - present, 0)
+    result = first.drop(columns="_part").copy()
+    result[field] = target
+    labels = pieces.get(f"_col_{field}", pieces[field]).astype("str")
+    result[f"_col_{field}"] = labels.groupby(index).agg(" + ".join).to_numpy()
+    for value in ("numerator", "denominator"):
+        if value not in pieces:
+            continue
+        texts = pieces[value].astype("str")
         if value == "denominator" and field == "outcome":
-            first[value] = texts[0] if len(set(texts)) == 1 else " / ".join(texts)
+            same = texts.groupby(index).nunique().to_numpy() == 1
+            joined = texts.groupby(index).agg(" / ".join).to_numpy()
+            result[value] = np.where(same, texts.groupby(index).first().to_numpy(), joined)
         else:
-            first[value] = sum_counts(texts + ["*"] * missing, markers)
-        columns = [str(c) for c in block.get(f"_col_{value}", []) if isinstance(c, str)]
-        if len(set(columns)) > 1:
-            first[f"_col_{value}"] = " + ".join(dict.fromkeys(columns))
-    if "rate" in block:
-        first["rate"] = ""  # rates of parts cannot be summed
-    return first
+            result[value] = _summed_texts(texts, index, len(order), missing, markers)
+        column = f"_col_{value}"
+        if column in pieces:
+            names = pieces[column].astype("str")
+            distinct = names.groupby(index).agg(lambda c: " + ".join(dict.fromkeys(c))).to_numpy()
+            many = names.groupby(index).nunique().to_numpy() > 1
+            result[column] = np.where(many, distinct, result[column].to_numpy(dtype=object))
+    if "rate" in result:
+        result["rate"] = ""  # rates of parts cannot be summed
+    return [*out, result]
+
+
+def _summed_texts(texts: pd.Series, index: np.ndarray, n: int, missing: np.ndarray, markers) -> np.ndarray:
+    """``sum_counts`` of each block's texts, vectorised (``missing`` unknown parts added to each)."""
+    value, low, high, bad = _counts_of(texts, markers)
+    exact = np.bincount(index, weights=np.isnan(value), minlength=n) == 0
+    exact &= missing == 0
+    low_sum = np.bincount(index, weights=np.nan_to_num(low), minlength=n)
+    open_high = (np.bincount(index, weights=np.isnan(high), minlength=n) > 0) | (missing > 0)
+    high_sum = np.bincount(index, weights=np.nan_to_num(high), minlength=n)
+    first_bad = {}
+    for i in np.flatnonzero(bad):
+        first_bad.setdefault(index[i], texts.iat[i])
+    out = np.empty(n, dtype=object)
+    for i in range(n):
+        if i in first_bad:
+            out[i] = first_bad[i]  # not a count: the loader reports it
+        elif exact[i]:
+            out[i] = f"{low_sum[i]:g}"
+        elif open_high[i]:
+            out[i] = f"GE{low_sum[i]:g}" if low_sum[i] > 0 else "*"
+        else:
+            out[i] = f"{low_sum[i]:g}-{high_sum[i]:g}"
+    return out
 
 
 # --- Denominators from another row ----------------------------------------------------------

@@ -172,10 +172,10 @@ def test_drift_is_case_spacing_punctuation_plural_and_to(wanted, column, matches
 
 def test_ready_mappings_are_shipped_and_valid():
     ready = shipped_mappings()
-    assert {"edfacts-acgr", "idea618-child-count", "crdc-school"} <= set(ready)
+    assert {"edfacts-acgr", "idea618-child-count", "crdc-school", "crdc-school-files"} <= set(ready)
     for name in ready:
         assert read_mapping(name).source == f"{name} (ready mapping)"
-    with pytest.raises(ConfigError, match="ready mappings by name: crdc-school, edfacts-acgr, idea618-child-count"):
+    with pytest.raises(ConfigError, match="by name: crdc-school, crdc-school-files, edfacts-acgr, idea618-child-count"):
         read_mapping("edfacts-acrg")
 
 
@@ -326,3 +326,27 @@ def test_docs_denominator_row_example_reads_as_documented(tmp_path):
     assert counts.loc["Black or African American", ["numerator", "denominator"]].tolist() == [5600, 15321]
     assert counts.loc["All students", ["numerator", "denominator"]].tolist() == [15544, 42950]
     assert not data.problems and set(data.counts["outcome"]) == {"identification_sld"}
+
+
+def test_crdc_files_since_2017_are_joined_on_combokey_and_read_as_the_one_file(tmp_path):
+    import shutil
+
+    mine = {"extends": "crdc-school-files", "constants": {"year": "2015-16"}}
+    split = load(FEDERAL / "crdc2020-21" / "Suspensions.csv", mapping=mine)
+    whole = load(FEDERAL / "crdc_school_2015-16.csv", mapping={"extends": "crdc-school",
+                                                                "constants": {"year": "2015-16"}})
+    assert not split.problems and split.columns_unused == ()
+    suspensions = whole.counts[whole.counts["outcome"] != "expulsion"].reset_index(drop=True)
+    assert split.counts.equals(suspensions)
+    # the joined file must be there, and hold one row per key
+    folder = tmp_path / "crdc"
+    folder.mkdir()
+    shutil.copy(FEDERAL / "crdc2020-21" / "Suspensions.csv", folder)
+    with pytest.raises(InputError, match=r"Enrollment\.csv: file not found"):
+        load(folder / "Suspensions.csv", mapping=mine)
+    enrollment = (FEDERAL / "crdc2020-21" / "Enrollment.csv").read_text(encoding="utf-8").splitlines()
+    (folder / "Enrollment.csv").write_text("\n".join([*enrollment, enrollment[1]]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="the same key twice in a joined file"):
+        load(folder / "Suspensions.csv", mapping=mine)
+    with pytest.raises(ConfigError, match=r"'file\.join'"):
+        parse_mapping({"file": {"join": {"file": "Enrollment.csv"}}}, source="m.yml")

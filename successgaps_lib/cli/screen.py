@@ -62,6 +62,8 @@ def run_screen(args: argparse.Namespace) -> int:
         print(problems.set_aside_line(data.set_aside, data.rows, list(data.problems), where))
     if data.columns_unused:
         print("not used: " + ", ".join(data.columns_unused))
+    for filtered in data.left_out:
+        print(filtered.line())
     for note in data.notes:
         print(f"note: {note}")
     gaps = screen(data.counts, schools=args.schools or bool(args.school), comparison=args.comparison,
