@@ -227,11 +227,12 @@ def _opening_and_sizes(gaps: pd.DataFrame, min_size: int):
 GAP_PHRASE_COLUMNS = ["outcome", "difference", "ci_low", "ci_high", "confidence"]
 
 
-def gap_phrases(gaps: pd.DataFrame) -> pd.Series:
+def gap_phrases(gaps: pd.DataFrame, *, points: str = "percentage points") -> pd.Series:
     """The gap of each row in words, oriented so that a gap is harmful, with its interval.
 
     The part of the success gap statement after the two rates; charts' text alternatives use
-    it too, so both say the same. Reads ``GAP_PHRASE_COLUMNS``.
+    it too, so both say the same. Reads ``GAP_PHRASE_COLUMNS``. ``points``: the unit of the
+    difference ("in-school suspensions per 100 students" for a count of actions).
 
     >>> rows = pd.DataFrame({"outcome": ["graduation", "graduation", "suspension_out_of_school"],
     ...                      "difference": [-0.10, 0.08, 0.02], "ci_low": [-0.16, 0.043, -0.01],
@@ -244,7 +245,7 @@ def gap_phrases(gaps: pd.DataFrame) -> pd.Series:
     """
     if not len(gaps):
         return pd.Series([], index=gaps.index, dtype="str")
-    return pd.Series(pd.array(_gap_phrase_array(gaps), dtype="str"), index=gaps.index)
+    return pd.Series(pd.array(_gap_phrase_array(gaps, points), dtype="str"), index=gaps.index)
 
 
 def _gap_phrase_array(gaps: pd.DataFrame, points="percentage points") -> pa.Array:

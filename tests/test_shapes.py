@@ -350,3 +350,23 @@ def test_crdc_files_since_2017_are_joined_on_combokey_and_read_as_the_one_file(t
         load(folder / "Suspensions.csv", mapping=mine)
     with pytest.raises(ConfigError, match=r"'file\.join'"):
         parse_mapping({"file": {"join": {"file": "Enrollment.csv"}}}, source="m.yml")
+
+
+def test_chart_text_alternatives_say_what_the_rate_counts(tmp_path):
+    from successgaps_lib import charts, privacy
+    from successgaps_lib.screen import screen
+
+    path = _write(tmp_path, "iss.csv", "year,school,group,outcome,numerator,denominator\n"
+                  "2024,,ALL,ISS,300,2000\n2024,,MB,ISS,62,80\n2024,,MHL,ISS,60,700\n2024,,MW,ISS,178,1220\n")
+    data = load(path, mapping={**ISS_MAPPING, "unit": "incidents"})
+    gaps = privacy.protect(screen(data.counts), counts=data.counts)
+    _, meta = charts._prepare_rates(gaps, group="Black or African American", outcome="suspension_in_school")
+    text = meta["description"]
+    assert "77.5 in-school suspensions per 100 Black or African American children (95% CI " in text
+    assert "in-school suspensions per 100 students (95% CI" in text
+    assert "%" not in text.split("(95% CI")[0] and "were suspended" not in text
+    idea = load(FEDERAL / "idea618_childcount_state.csv", mapping="idea618-child-count")
+    gaps = privacy.protect(screen(idea.counts), counts=idea.counts)
+    _, meta = charts._prepare_rates(gaps, group="Black or African American", outcome="identification_sld")
+    assert "of Black or African American children served under IDEA (95% CI" in meta["description"]
+    assert "of all other children served under IDEA (95% CI" in meta["description"]
