@@ -370,3 +370,21 @@ def test_chart_text_alternatives_say_what_the_rate_counts(tmp_path):
     _, meta = charts._prepare_rates(gaps, group="Black or African American", outcome="identification_sld")
     assert "of Black or African American children served under IDEA (95% CI" in meta["description"]
     assert "of all other children served under IDEA (95% CI" in meta["description"]
+
+
+def test_a_workbook_names_a_ready_mapping_and_its_handouts_say_what_the_rates_count(tmp_path):
+    from successgaps_lib import workbook as wbk
+    from successgaps_lib.meeting.data import load_data
+    from successgaps_lib.screen import screen
+    from tests.demo_copy import copy_demo_workbook
+
+    folder = copy_demo_workbook(tmp_path, work=False, edit=lambda t: t.replace(
+        "    - path: ../students.csv     # relative to this folder: data/demo/students.csv\n"
+        "      kind: students            # one row per student (or \"counts\" for aggregate tables)\n",
+        f"    - path: {FEDERAL / 'idea618_childcount_state.csv'}\n      mapping: idea618-child-count\n"))
+    book = wbk.load(folder)
+    assert book.data[0].mapping == "idea618-child-count"
+    counts = load_data(book).counts
+    assert counts.attrs["measures"]["identification_sld"] == ("students", "children served under IDEA")
+    measured = screen(counts).query("measurable")
+    assert measured["statement"].str.contains("of all other children served under IDEA: ").all()
