@@ -5,13 +5,20 @@ Drop-downs choose the outcome, the group (a single group or an intersection such
 year. Under them: the ranked gaps of that year and place (``Exploration.ranked``), and one live
 Altair chart of two linked views of the chosen gap, the gap in every year at the chosen place
 and the gap in every school in the chosen year. Clicking a year in the first view filters the
-second, and clicking a school in the second filters the first (Vega-Lite point selections); the
-drop-downs follow the clicks. Tooltips give the rates, the group sizes and the 95% intervals.
+second, and clicking a school in the second filters the first; the drop-downs follow the clicks.
+Tooltips give the rates, the group sizes and the 95% intervals.
 
 Everything shown comes from protected tables (``Exploration``: audience by default), so a
 hidden figure is a gap in the chart and a ``*`` in its tooltip. The chart is an
 ``alt.JupyterChart`` with its JavaScript bundled (``charts.interactive``): offline, in
-JupyterLab and in Voila. A change redraws only the chart's data and the table; the
+JupyterLab and in Voila.
+
+Why a change is fast: the chosen year and place are two Vega *variable* params
+(``pick_year``, ``pick_place``) that the chart filters and colours by, so a new year or place
+is one param update sent to the page (no new spec). Clicks are point selections (``year``,
+``place``) read back in Python, which move the drop-downs, which set the params. A new group
+or outcome swaps only the data and the title inside a spec validated once
+(``Explorer._spec``), skipping Altair's schema validation of the whole chart each time. The
 measured gaps are cached per group, so going back to a group costs nothing.
 
 >>> from successgaps_lib.paths import DEMO_WORKBOOK
@@ -25,12 +32,14 @@ measured gaps are cached per group, so going back to a group costs nothing.
 
 from __future__ import annotations
 
+import copy
 import html
 import os
 
 import altair as alt
 import ipywidgets as widgets
 import pandas as pd
+from altair.utils.data import to_values
 
 from . import blocks, charts, privacy
 from .explore import Exploration
@@ -80,8 +89,8 @@ class Explorer(widgets.VBox):
                                      options=[(school_year(y), y) for y in reversed(data.years)])
         self.message = widgets.HTML()
         self.ranking = widgets.HTML()
-        self._syncing = False
         self.chart = charts.interactive(self._chart())
+        self._template = self.chart.spec  # validated once, by JupyterChart (see _spec)
         self.chart.embed_options = {**(self.chart.embed_options or {}), "renderer": "svg"}
         self.chart.selections.observe(self._clicked, names=["year", "place"])
         for control in (self.outcome, self.group):
@@ -152,16 +161,23 @@ class Explorer(widgets.VBox):
             "note": gaps["reason"].fillna("").astype(str).to_numpy(),
         })
 
+    def _place(self) -> str:
+        """The chart's name of the chosen place (the district's or the school's)."""
+        frame = self.frame
+        place = frame.loc[frame["school"] == self.school.value, "place"]
+        return str(place.iloc[0] if len(place) else frame["place"].iloc[0])
+
+    def _title(self) -> str:
+        return f"{OUTCOMES[self.outcome.value].label}: {self.group.value} against all other children"
+
     def _chart(self):
         frame = self.frame
         if frame.empty:
             raise ValueError("no figures for this group and outcome")
-        place = frame.loc[frame["school"] == self.school.value, "place"]
-        place = place.iloc[0] if len(place) else frame["place"].iloc[0]
-        years = alt.selection_point(name="year", fields=["year"], value=[{"year": int(self.year.value)}],
-                                    clear=False, toggle=False)
-        places = alt.selection_point(name="place", fields=["place"], value=[{"place": place}],
-                                     clear=False, toggle=False)
+        pick_year = alt.param(name="pick_year", value=int(self.year.value))
+        pick_place = alt.param(name="pick_place", value=self._place())
+        years = alt.selection_point(name="year", fields=["year"], clear=False, toggle=False)  # clicks only
+        places = alt.selection_point(name="place", fields=["place"], clear=False, toggle=False)
         tooltip = [alt.Tooltip("place:N", title="Place"), alt.Tooltip("school_year:N", title="School year"),
                    alt.Tooltip("tooltip_gap:N", title="Gap (95% CI)"),
                    alt.Tooltip("tooltip_rate:N", title="Rate of the group"),
@@ -172,8 +188,8 @@ class Explorer(widgets.VBox):
         gap = alt.X("gap:Q", title="Gap (percentage points)")
         base = alt.Chart(frame)
         ink, accent = charts.INK, charts.OKABE_ITO["blue"]
-        selected_year = alt.condition(years, alt.value(accent), alt.value("#999999"))
-        trend = base.transform_filter(places)
+        selected_year = alt.condition("datum.year === pick_year", alt.value(accent), alt.value("#999999"))
+        trend = base.transform_filter("datum.place === pick_place")
         trend = alt.layer(
             trend.mark_rule(color=ink).encode(x=alt.X("school_year:O", title="School year"), y="gap_low:Q",
                                                y2="gap_high:Q"),
@@ -182,17 +198,30 @@ class Explorer(widgets.VBox):
                                                            shape=alt.value("circle"), tooltip=tooltip
                                                            ).add_params(years),
         ).properties(width=300, height=240, title="Over the years (click a year)")
-        by_school = base.transform_filter(years)
-        selected_place = alt.condition(places, alt.value(accent), alt.value("#bbbbbb"))
+        by_school = base.transform_filter("datum.year === pick_year")
+        selected_place = alt.condition("datum.place === pick_place", alt.value(accent), alt.value("#bbbbbb"))
         schools = alt.layer(
             by_school.mark_bar(height={"band": 0.7}).encode(y=alt.Y("place:N", title=None), x=gap,
                                                              color=selected_place, tooltip=tooltip
                                                              ).add_params(places),
             by_school.mark_rule(color=ink).encode(y="place:N", x="gap_low:Q", x2="gap_high:Q"),
         ).properties(width=320, height=alt.Step(26), title="By place (click a school)")
-        label = OUTCOMES[self.outcome.value].label
-        title = f"{label}: {self.group.value} against all other children"
-        return alt.hconcat(trend, schools, title=title).resolve_scale(color="independent")
+        return alt.hconcat(trend, schools, title=self._title()).resolve_scale(color="independent").add_params(
+            pick_year, pick_place)
+
+    def _spec(self) -> dict:
+        """The chart's Vega-Lite spec for the chosen gap: the first chart's spec, validated once,
+        with this gap's rows, title and picks swapped in (the layers and encodings never change)."""
+        frame = self.frame
+        if frame.empty:
+            raise ValueError("no figures for this group and outcome")
+        spec = copy.copy(self._template)
+        (name,) = spec["datasets"]  # one data set: both views filter the same rows
+        spec["datasets"] = {name: to_values(frame)["values"]}
+        spec["title"] = self._title()
+        picks = {"pick_year": int(self.year.value), "pick_place": self._place()}
+        spec["params"] = [{**p, "value": picks[p["name"]]} if p.get("name") in picks else p for p in spec["params"]]
+        return spec
 
     # -- changes --------------------------------------------------------------------------------------------
 
@@ -200,37 +229,32 @@ class Explorer(widgets.VBox):
         if excluded(self.group.value, self.outcome.value):
             self.message.value = _note(f"{OUTCOMES[self.outcome.value].label} is not measured for this group.")
             return
-        self._redraw()
-        self._rank()
-
-    def _changed_place(self, _change=None) -> None:
-        if not self._syncing:
-            self._redraw()
-        self._rank()
-
-    def _redraw(self) -> None:
         try:
-            self.chart.chart = self._chart()
+            self.chart.spec = self._spec()
         except (ValueError, meeting_data.ConfigError) as error:
             self.message.value = _note(f"No figures for this choice: {error}.")
             return
         self.message.value = ""
+        self._rank()
+
+    def _changed_place(self, _change=None) -> None:
+        """A new year or place: two params for the page (the chart already holds every year and place)."""
+        if not self.frame.empty:
+            self.chart.params.pick_year = int(self.year.value)
+            self.chart.params.pick_place = self._place()
+        self._rank()
 
     def _clicked(self, change) -> None:
-        """A click in the chart moves the drop-down (without redrawing what the chart already shows)."""
+        """A click in the chart moves the drop-down, which moves the picks."""
         value = getattr(change["new"], "value", None) or []
         if not value:
             return
-        self._syncing = True
-        try:
-            if change["name"] == "year" and "year" in value[0]:
-                self.year.value = int(value[0]["year"])
-            elif change["name"] == "place" and "place" in value[0]:
-                rows = self.frame[self.frame["place"] == value[0]["place"]]
-                if len(rows):
-                    self.school.value = str(rows["school"].iloc[0])
-        finally:
-            self._syncing = False
+        if change["name"] == "year" and "year" in value[0]:
+            self.year.value = int(value[0]["year"])
+        elif change["name"] == "place" and "place" in value[0]:
+            rows = self.frame[self.frame["place"] == value[0]["place"]]
+            if len(rows):
+                self.school.value = str(rows["school"].iloc[0])
 
     def _rank(self) -> None:
         try:

@@ -363,6 +363,24 @@ def build(settings: Settings, runtime: Path) -> Launch:
                   pools=pools, settings=settings)
 
 
+def template_arguments(folder: Path) -> list[str]:
+    """Voila arguments that serve any notebook with our offline template, copied under ``folder``.
+
+    For a notebook of one's own (the explorer, say) in plain ``voila``: Voila's own template
+    links Font Awesome from a CDN. Use with ``template_env(folder)``.
+    """
+    share = Path(folder) / "share"
+    if not (share / "voila" / "templates" / TEMPLATE).is_dir():
+        shutil.copytree(TEMPLATES / TEMPLATE, share / "voila" / "templates" / TEMPLATE)
+    return [f"--VoilaConfiguration.template={TEMPLATE}", "--VoilaConfiguration.allow_template_override=NO"]
+
+
+def template_env(folder: Path) -> dict[str, str]:
+    """The environment in which Voila finds the template ``template_arguments`` copied."""
+    share = str(Path(folder) / "share")
+    return {**os.environ, "JUPYTER_PATH": os.pathsep.join(p for p in (share, os.environ.get("JUPYTER_PATH", "")) if p)}
+
+
 def runtime_folder() -> Path:
     """A new private folder (mode 0700) for one run, outside any workbook."""
     return Path(tempfile.mkdtemp(prefix="successgaps-present-"))

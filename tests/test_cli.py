@@ -57,3 +57,15 @@ def test_missing_file_is_one_line():
     result = run("screen", "no/such/file.csv")
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "no/such/file.csv" in result.stderr
+
+
+def test_demo_screens_the_demo_with_every_option_of_screen(tmp_path, monkeypatch, capsys):
+    """`make demo` runs `successgaps demo`: its screen step must follow screen's options (a new
+    option of screen once broke it with an AttributeError)."""
+    from successgaps_lib import handouts
+
+    built = []
+    monkeypatch.setattr(handouts, "build_handouts", lambda *a, **k: built.append(k["out"]) or [])
+    assert cli.main(["demo", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "gaps.csv").stat().st_size > 0 and built == [tmp_path]
+    assert "screened gaps written" in capsys.readouterr().out
