@@ -162,8 +162,8 @@ def _join(raw: pd.DataFrame, other_path: Path, keys, mapping: Mapping) -> pd.Dat
     """``raw`` with the columns of another file joined on ``keys`` (``file.join``; rows and row numbers kept).
 
     Columns the data file has already are not taken twice. A row with no match in the other
-    file gets blanks there (unknown), and the loader reports what is missing; a key twice in
-    the other file is a problem, not a choice between its rows.
+    file is a problem of that row, set aside (its denominators would be missing); a key twice
+    in the other file is an error, not a choice between its rows.
     """
     file = raw.attrs.get("file", "(table)")
     if not other_path.is_file():
@@ -186,10 +186,15 @@ def _join(raw: pd.DataFrame, other_path: Path, keys, mapping: Mapping) -> pd.Dat
                          expected="one row per key, to join on")
     taken = [c for c in other.columns if fold(c) not in mine]
     lookup = other[right + taken].set_index(right)
-    joined = raw.join(lookup, on=left)
+    matched = pd.MultiIndex.from_frame(raw[left]).isin(pd.MultiIndex.from_frame(other[right]))
+    unmatched = [Problem(file, f"no row with this {left[0]} in {other_path.name}", row=int(r), column=left[0],
+                         value=str(raw.at[r, left[0]]), expected=f"the same {left[0]} in {other_path.name} "
+                         f"({mapping.source}: file.join)", kind="not in the joined file")
+                 for r in raw.index[~matched]]
+    joined = raw[matched].join(lookup, on=left)
     joined[taken] = joined[taken].fillna("")
     joined.attrs = dict(raw.attrs)
-    joined.attrs["problems"] = [*raw.attrs.get("problems", ()), *other.attrs.get("problems", ())]
+    joined.attrs["problems"] = [*raw.attrs.get("problems", ()), *other.attrs.get("problems", ()), *unmatched]
     return joined
 
 

@@ -348,6 +348,12 @@ def test_crdc_files_since_2017_are_joined_on_combokey_and_read_as_the_one_file(t
     (folder / "Enrollment.csv").write_text("\n".join([*enrollment, enrollment[1]]) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match="the same key twice in a joined file"):
         load(folder / "Suspensions.csv", mapping=mine)
+    (folder / "Enrollment.csv").write_text("\n".join(enrollment[:-1]) + "\n", encoding="utf-8")  # a school less
+    short = load(folder / "Suspensions.csv", mapping=mine, set_aside=True)
+    (problem,) = short.problems
+    assert (problem.row, problem.kind, problem.column) == (4, "not in the joined file", "COMBOKEY")
+    assert "Enrollment.csv" in problem.problem and short.set_aside == 1
+    assert "Asbury High School" not in set(short.counts["school"])
     with pytest.raises(ConfigError, match=r"'file\.join'"):
         parse_mapping({"file": {"join": {"file": "Enrollment.csv"}}}, source="m.yml")
 
