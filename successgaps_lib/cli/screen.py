@@ -20,7 +20,9 @@ WHOLE_COLUMNS = ("n_group", "n_comparison", "a_group", "a_comparison", "years_fl
 
 def _screen_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, help="student records, long counts, or any table with --mapping")
-    p.add_argument("--mapping", type=Path, help="YAML column mapping for a file in another layout (docs/mapping.md)")
+    p.add_argument("--mapping", type=Path, help="YAML column mapping for a file in another layout, or a ready "
+                   "mapping by name: edfacts-acgr, idea618-child-count, crdc-school, crdc-school-files "
+                   "(docs/mapping.md)")
     p.add_argument("--sheet", help="Excel sheet to read (default: the first)")
     p.add_argument("--schools", action="store_true", help="screen every school as well as the district")
     p.add_argument("--min-n", type=int, default=30, metavar="N",
