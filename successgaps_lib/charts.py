@@ -55,7 +55,7 @@ from successgaps_lib.groups import (
     noun,
 )
 from successgaps_lib.privacy import REASON as PRIVACY_REASON
-from successgaps_lib.screen import GAP_PHRASE_COLUMNS, gap_phrases
+from successgaps_lib.screen import GAP_PHRASE_COLUMNS, gap_phrases, incident_noun, measures_of, population_words
 from successgaps_lib.words import gap_interval, gap_words, school_year
 
 # --- Look ----------------------------------------------------------------------------------
@@ -201,6 +201,14 @@ def _phrase(outcome: str) -> str:
     return OUTCOMES[outcome].phrase if outcome in OUTCOMES else f"had the outcome {outcome!r}"
 
 
+_outcome_phrase = _phrase
+
+
+def _per100(fraction) -> str:
+    """A rate of actions per child as a number per 100 children: ``0.933`` -> ``93.3``."""
+    return _pct(fraction).removesuffix("%")
+
+
 def _direction(outcome: str) -> str:
     if outcome not in OUTCOMES:
         return ""
@@ -283,7 +291,7 @@ def _children_count(n) -> str:
     return "group size suppressed" if _missing(n) else f"{_count(n)} children"
 
 
-def _rate_sentence(row, *, lead: str = "") -> str:
+def _rate_sentence(row, *, lead: str = "", measures=None) -> str:
     """One GAPS row in words: both rates with CIs and sizes, and the gap.
 
     >>> row = pd.Series({"group": "Hispanic/Latino", "outcome": "graduation", "comparison": "all other children",
@@ -304,11 +312,21 @@ def _rate_sentence(row, *, lead: str = "") -> str:
     The rates of Hispanic/Latino children (group size suppressed) and of all other children (group size
     suppressed) are suppressed to protect privacy.
     """
-    group, comparison = _children(row["group"]), _children(row["comparison"])
+    unit, population = measures_of(measures).get(row["outcome"], ("students", ""))
+    words = population_words(population)  # "served under IDEA": who the denominator counts, if a mapping says
+    group, comparison = _children(row["group"]) + words, _children(row["comparison"]) + words
+    incidents = unit == "incidents"  # the numerator counts actions: "93.3 per 100", never "93.3% of"
 
     def measured(who: str, role: str) -> str:
+        if incidents:
+            return (f"{_per100(row[f'rate_{role}'])} {incident_noun(row['outcome'])} per 100 {who} (95% CI "
+                    f"{_ci(row[f'rate_{role}_low'], row[f'rate_{role}_high'], _per100)}; "
+                    f"{_children_count(row[f'n_{role}'])})")
         return (f"{_pct(row[f'rate_{role}'])} of {who} (95% CI "
                 f"{_ci(row[f'rate_{role}_low'], row[f'rate_{role}_high'])}; {_children_count(row[f'n_{role}'])})")
+
+    def _phrase(outcome):
+        return "" if incidents else " " + _outcome_phrase(outcome)
 
     hidden_group, hidden_comparison = _missing(row["rate_group"]), _missing(row["rate_comparison"])
     if hidden_group and hidden_comparison:
@@ -316,16 +334,17 @@ def _rate_sentence(row, *, lead: str = "") -> str:
                 f"({_children_count(row['n_comparison'])}) are suppressed to protect privacy")
     elif hidden_group:
         text = (f"{lead}The rate of {group} is suppressed to protect privacy "
-                f"({_children_count(row['n_group'])}); {measured(comparison, 'comparison')} {_phrase(row['outcome'])}")
+                f"({_children_count(row['n_group'])}); {measured(comparison, 'comparison')}{_phrase(row['outcome'])}")
     elif hidden_comparison:
-        text = (f"{lead}{measured(group, 'group')} {_phrase(row['outcome'])}; the rate of {comparison} is "
+        text = (f"{lead}{measured(group, 'group')}{_phrase(row['outcome'])}; the rate of {comparison} is "
                 f"suppressed to protect privacy ({_children_count(row['n_comparison'])})")
     else:
-        text = (f"{lead}{measured(group, 'group')} {_phrase(row['outcome'])}, compared with "
+        text = (f"{lead}{measured(group, 'group')}{_phrase(row['outcome'])}, compared with "
                 f"{measured(comparison, 'comparison')}")
     if not _missing(row.get("difference")):
         # The statement's words: oriented so a gap is harmful, "in their favour" otherwise.
-        text += ": " + gap_phrases(pd.DataFrame([row]).reindex(columns=GAP_PHRASE_COLUMNS)).iloc[0]
+        points = f"{incident_noun(row['outcome'])} per 100 students" if incidents else "percentage points"
+        text += ": " + gap_phrases(pd.DataFrame([row]).reindex(columns=GAP_PHRASE_COLUMNS), points=points).iloc[0]
     reason = row.get("reason", "")
     said = reason == PRIVACY_REASON and (hidden_group or hidden_comparison)  # the sentence already says so
     if isinstance(reason, str) and reason and not said and not _missing(row.get("measurable")) \
@@ -377,7 +396,9 @@ def _prepare_rates(gaps, *, year=None, school="", group=None, outcome=None, comp
     outcomes = list(dict.fromkeys(rows["outcome"]))
     title = ", ".join(x for x in (" and ".join(map(_outcome_label, outcomes)), school_year(year), place) if x)
     lead = f"{title}. "
-    sentences = [_rate_sentence(r, lead=lead if i == 0 else "") for i, (_, r) in enumerate(rows.iterrows())]
+    said = gaps.attrs.get("measures")
+    sentences = [_rate_sentence(r, lead=lead if i == 0 else "", measures=said)
+                 for i, (_, r) in enumerate(rows.iterrows())]
     if len(rows) == 1:
         r = rows.iloc[0]
         subtitle = f"{r['group']} compared with {r['comparison']}. Lines show 95% confidence intervals."
@@ -406,7 +427,8 @@ def _prepare_related(gaps, *, group, outcomes, comparison=None, year=None, schoo
     panels = [_outcome_label(o) + _direction(o) for o in rows["outcome"]]
     place = _place(rows, school)
     title = f"{group}: related outcomes, {school_year(year)}, {place}"
-    sentences = [_rate_sentence(r, lead=f"{_outcome_label(r['outcome'])}: ") for _, r in rows.iterrows()]
+    said = gaps.attrs.get("measures")
+    sentences = [_rate_sentence(r, lead=f"{_outcome_label(r['outcome'])}: ", measures=said) for _, r in rows.iterrows()]
     absent = [o for o in outcomes if o not in set(rows["outcome"])]
     if absent:
         sentences.append("No data for " + ", ".join(map(_outcome_label, absent)) + ".")

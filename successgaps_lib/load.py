@@ -41,6 +41,7 @@ from . import groups as vocab
 from . import limits
 from .errors import ConfigError, InputError
 from .mapping import Mapping, apply_mapping, parse_mapping, read_mapping, resolve_columns
+from .mapping import placeholders as _placeholders
 from .parse import (
     NAN,
     parse_count,
@@ -53,6 +54,7 @@ from .parse import (
 )
 from .problems import FileProblems, Problem
 from .read import fold, read_table, text_frame
+from .shapes import apply_sums, denominators_from_rows
 from .table import KEY, STUDENT_ATTRIBUTES, STUDENT_OUTCOMES, as_counts
 
 __all__ = ["DEFAULT_DISTRICT", "Dataset", "find_mapping", "load", "load_counts", "load_students",
@@ -114,6 +116,8 @@ class Dataset:
     columns_used: tuple[str, ...] = ()  # the file's columns the data came from
     columns_unused: tuple[str, ...] = ()  # the file's columns nothing came from (skip_columns excepted)
     notes: tuple[str, ...] = ()  # worth knowing, not wrong: a group or outcome missing in some years
+    left_out: tuple = ()  # shapes.Filtered: rows the mapping's row filters left out, by filter
+    measures: tuple = ()  # (outcome, unit, population) the mapping says the rates count (``measures``)
 
 
 # --- Entry points ---------------------------------------------------------------------------
@@ -147,9 +151,52 @@ def _read(path, mapping: Mapping | None, sheet) -> pd.DataFrame:
     if isinstance(path, pd.DataFrame):
         return text_frame(path, "(data frame)")
     if mapping is not None:
-        return read_table(path, sheet=sheet or mapping.sheet, encoding=mapping.encoding,
-                          header_row=mapping.header_row, expect=mapping.names())
+        raw = read_table(path, sheet=sheet or mapping.sheet, encoding=mapping.encoding,
+                         header_row=mapping.header_row, expect=mapping.names())
+        for name, keys in mapping.joins:
+            raw = _join(raw, Path(path).parent / name, keys, mapping)
+        return raw
     return read_table(path, sheet=sheet, expect=STUDENT_RECORDS.names() | COUNT_TABLE.names())
+
+
+def _join(raw: pd.DataFrame, other_path: Path, keys, mapping: Mapping) -> pd.DataFrame:
+    """``raw`` with the columns of another file joined on ``keys`` (``file.join``; rows and row numbers kept).
+
+    Columns the data file has already are not taken twice. A row with no match in the other
+    file is a problem of that row, set aside (its denominators would be missing); a key twice
+    in the other file is an error, not a choice between its rows.
+    """
+    file = raw.attrs.get("file", "(table)")
+    if not other_path.is_file():
+        raise InputError(str(other_path), "file not found", expected=f"the file joined to {file} "
+                         f"({mapping.source}: file.join)")
+    other = read_table(other_path, encoding=mapping.encoding, expect={fold(k) for k in keys} | mapping.names())
+    mine, theirs = {fold(c): c for c in raw.columns}, {fold(c): c for c in other.columns}
+    missing = [k for k in keys if fold(k) not in mine or fold(k) not in theirs]
+    if missing:
+        where = file if fold(missing[0]) not in mine else str(other_path)
+        raise InputError(where, "missing join column", column=missing[0],
+                         expected=f"a column named {missing[0]!r} in both files ({mapping.source}: file.join.key)")
+    left = [mine[fold(k)] for k in keys]
+    right = [theirs[fold(k)] for k in keys]
+    twice = other.duplicated(right, keep=False)
+    if twice.any():
+        row = int(other.index[twice.to_numpy()][0])
+        raise InputError(str(other_path), "the same key twice in a joined file", row=row, column=right[0],
+                         value=str(other.loc[other.index[twice.to_numpy()][0], right[0]]),
+                         expected="one row per key, to join on")
+    taken = [c for c in other.columns if fold(c) not in mine]
+    lookup = other[right + taken].set_index(right)
+    matched = pd.MultiIndex.from_frame(raw[left]).isin(pd.MultiIndex.from_frame(other[right]))
+    unmatched = [Problem(file, f"no row with this {left[0]} in {other_path.name}", row=int(r), column=left[0],
+                         value=str(raw.at[r, left[0]]), expected=f"the same {left[0]} in {other_path.name} "
+                         f"({mapping.source}: file.join)", kind="not in the joined file")
+                 for r in raw.index[~matched]]
+    joined = raw[matched].join(lookup, on=left)
+    joined[taken] = joined[taken].fillna("")
+    joined.attrs = dict(raw.attrs)
+    joined.attrs["problems"] = [*raw.attrs.get("problems", ()), *other.attrs.get("problems", ()), *unmatched]
+    return joined
 
 
 def _kind(raw: pd.DataFrame) -> str:
@@ -194,27 +241,47 @@ def load(path, *, mapping=None, sheet=None, district: str | None = None, set_asi
     found.problems.sort(key=lambda p: p.row or 0)  # in file order, as a person reads down the file
     if found.problems and not set_aside:
         raise FileProblems(source, found.problems)
-    used, unused = _columns(raw, found.long, rules)
+    used, unused = _columns(raw, found.long, rules, also=found.also_used)
     extra = {"problems": tuple(found.problems), "rows": len(found.long) + len(read_problems),
              "set_aside": int(found.bad.sum()) + len(read_problems), "columns_used": used,
-             "columns_unused": unused}
+             "columns_unused": unused, "left_out": tuple(found.left_out)}
     if kind == "students":
         from .aggregate import count_students
 
         counts = count_students(students, schools=True)
         return Dataset(source, "students", students, counts, notes=notes + _gaps_in_years(counts), **extra)
+    said = measures(counts, rules)
+    if said:
+        counts.attrs["measures"] = said  # screen() reads it: the statements say what the rates count
     return Dataset(source, "mapped" if chosen else "counts", None, counts, notes=notes + _gaps_in_years(counts),
-                   **extra)
+                   measures=said, **extra)
 
 
-def _columns(raw: pd.DataFrame, long: pd.DataFrame, rules: Mapping) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def measures(counts: pd.DataFrame, mapping: Mapping) -> tuple[tuple[str, str, str], ...]:
+    """What each outcome's rate counts, by the mapping: ``(outcome, unit, population)``.
+
+    Only outcomes whose mapping says something other than the default (students, the outcome's
+    own population, ``groups.OUTCOMES[o].population``) are listed.
+    """
+    out = []
+    for outcome in sorted(pd.unique(counts["outcome"])) if len(counts) else []:
+        unit = mapping.unit.get(outcome, mapping.unit.get("", "students"))
+        population = mapping.population.get(outcome, mapping.population.get("", ""))
+        if unit != "students" or population:
+            out.append((str(outcome), unit, population))
+    return tuple(out)
+
+
+def _columns(raw: pd.DataFrame, long: pd.DataFrame, rules: Mapping, also=()) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The file's columns the data came from, and the others (``skip_columns`` are ignored on purpose)."""
-    sources = set()
+    sources = set(also)
     for column in long.columns:
         if column.startswith("_col_"):
-            sources.update(v for v in pd.unique(long[column]) if isinstance(v, str) and v)
+            for v in pd.unique(long[column]):
+                if isinstance(v, str) and v:
+                    sources.update(part.split(" (row ")[0] for part in v.split(" + "))
     used = tuple(c for c in raw.columns if c in sources)
-    unused = tuple(c for c in raw.columns if c not in sources and fold(c) not in rules.skip_columns)
+    unused = tuple(c for c in raw.columns if c not in sources and not rules.skips(c))
     return used, unused
 
 
@@ -278,7 +345,9 @@ class _Found:
     def __init__(self, file, long: pd.DataFrame):
         self.file, self.long = file, long
         self.problems: list[Problem] = []
-        self.notes: list[str] = []  # worth knowing, not wrong: a name written differently across years
+        self.notes: list[str] = list(long.attrs.get("notes", ()))  # worth knowing, not wrong
+        self.left_out = list(long.attrs.get("left_out", ()))  # rows the mapping's filters left out
+        self.also_used = tuple(long.attrs.get("filter_columns", ()))  # columns read by the filters
         self.bad = np.zeros(len(long), dtype=bool)
         self._rows = long["row"].to_numpy() if "row" in long else np.arange(1, len(long) + 1)
 
@@ -447,7 +516,13 @@ def _counts(raw: pd.DataFrame, mapping: Mapping, file, district) -> tuple[pd.Dat
     if "rate" not in mapping.wide and "rate" not in resolve_columns(raw, mapping, file):
         required.append("numerator")  # a published file may give rates instead of counts
     long = apply_mapping(raw, mapping, file, required=required)
+    attrs = dict(long.attrs)
+    if mapping.sums:
+        long = apply_sums(long, mapping.sums, mapping.suppressed, same_row=set(_pattern_fields(mapping)))
+    if mapping.denominator_from:
+        long = denominators_from_rows(long, *mapping.denominator_from)
     long = _apply_values(long, mapping)
+    long.attrs.update(attrs)
     if long.empty:
         raise InputError(file, "no rows left after the mapping's values dropped some",
                          expected="at least one row of counts")
@@ -461,6 +536,11 @@ def _counts(raw: pd.DataFrame, mapping: Mapping, file, district) -> tuple[pd.Dat
         "outcome": _vocabulary(found, "outcome", vocab.canonical_outcome,
                                "an outcome such as GRAD, DROP, RLA, MTH, OSS or 'graduation'"),
     })
+    if "_no_denominator" in long:
+        field, name = mapping.denominator_from
+        found.add(long["_no_denominator"].to_numpy(dtype=bool), field,
+                  f"no {name!r} row for the same year, place and group to take the denominator from",
+                  f"a {name!r} row ({mapping.source}: denominator_from)", kind="no denominator row")
     denominator = _count_values(found, "denominator", mapping)
     if "numerator" in long:
         numerator = _count_values(found, "numerator", mapping)
@@ -491,6 +571,11 @@ def _counts(raw: pd.DataFrame, mapping: Mapping, file, district) -> tuple[pd.Dat
         at = np.flatnonzero(~found.bad)
         check(out.iloc[at].reset_index(drop=True), found, at)
     return as_counts(out[~found.bad].reset_index(drop=True)), found
+
+
+def _pattern_fields(mapping: Mapping) -> list[str]:
+    lead = mapping.wide.get("numerator") or mapping.wide.get("rate") or ""
+    return _placeholders(lead)
 
 
 def _vocabulary(found: _Found, name: str, lookup, expected: str) -> pd.Series:
@@ -728,7 +813,9 @@ def _group_code(dimension: str):
 def _students(raw: pd.DataFrame, mapping: Mapping, file, district, *, guard: bool = False
               ) -> tuple[pd.DataFrame, _Found]:
     long = apply_mapping(raw, mapping, file, required=["student_id", "year", "school"])
+    attrs = dict(long.attrs)
     long = _apply_values(long, mapping)
+    long.attrs.update(attrs)
     found = _Found(file, long)
     out = {}
     ids = _text(long, "student_id")

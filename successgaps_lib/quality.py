@@ -38,6 +38,7 @@ class Report:
     unused: tuple[str, ...]
     years: list[dict]
     notes: tuple[str, ...]
+    left_out: tuple[str, ...]  # rows the mapping's row filters left out, a line per filter
     all_problems: tuple[found.Problem, ...]
 
 
@@ -57,7 +58,7 @@ def report(dataset) -> Report:
               + (f"; {dataset.set_aside:,} would be set aside by `screen --set-aside`." if dataset.set_aside else "."))
     return Report(dataset.source, verdict, loaded, kinds, shown.to_dict("records"), len(shown), len(listed),
                   dataset.columns_used, dataset.columns_unused, _years(dataset.counts), dataset.notes,
-                  tuple(listed))
+                  tuple(f.line() for f in dataset.left_out), tuple(listed))
 
 
 def _years(counts: pd.DataFrame) -> list[dict]:

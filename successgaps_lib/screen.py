@@ -116,7 +116,50 @@ def _compared_with(comparison: str, which: int) -> str:
     return _COMPARED_WITH.get(comparison, (group_noun(comparison),) * 2)[which]
 
 
-def statements(gaps: pd.DataFrame, *, min_size: int = MIN_SIZE) -> pd.Series:
+#: What an incident is called, by outcome, when a file's numerator counts actions, not children.
+INCIDENT_NOUNS = {"suspension_in_school": "in-school suspensions", "suspension_out_of_school":
+                  "out-of-school suspensions", "expulsion": "expulsions"}
+
+
+def measures_of(measures) -> dict[str, tuple[str, str]]:
+    """``{outcome: (unit, population)}`` from ``load.Dataset.measures``, a dict, or a table's ``attrs``.
+
+    >>> measures_of((("expulsion", "incidents", ""),))
+    {'expulsion': ('incidents', '')}
+    """
+    if measures is None:
+        return {}
+    if isinstance(measures, dict):
+        return {str(o): (str(v[0]), str(v[1])) for o, v in measures.items()}
+    return {str(o): (str(u), str(p)) for o, u, p in measures}
+
+
+def population_words(population: str) -> str:
+    """What follows a group's noun for the population of the denominator (empty for enrolled children).
+
+    >>> population_words("children served under IDEA"), population_words("enrolled students")
+    (' served under IDEA', '')
+    >>> population_words("the cohort")
+    ' (the cohort)'
+    """
+    text = " ".join(str(population).split())
+    if text.lower() in ("", "enrolled children", "enrolled students", "children", "students"):
+        return ""
+    for head in ("children ", "students "):
+        if text.lower().startswith(head):
+            return " " + text[len(head):]
+    return f" ({text})"
+
+
+def incident_noun(outcome: str) -> str:
+    """``in-school suspensions``: what one counted action of ``outcome`` is called."""
+    if outcome in INCIDENT_NOUNS:
+        return INCIDENT_NOUNS[outcome]
+    label = OUTCOMES[outcome].label.lower() if outcome in OUTCOMES else str(outcome)
+    return f"incidents of {label}"
+
+
+def statements(gaps: pd.DataFrame, *, min_size: int = MIN_SIZE, measures=None) -> pd.Series:
     """The success gap statement of every row of a GAPS table (vectorized), aligned with it.
 
     A measurable gap gives both rates, the gap in percentage points with its confidence
@@ -126,24 +169,43 @@ def statements(gaps: pd.DataFrame, *, min_size: int = MIN_SIZE) -> pd.Series:
     n-size). Sizes below ``min_size`` are written "fewer than 10"; a value that privacy
     suppression has blanked (NaN) reads "[suppressed]", so a table that has been through
     suppression can be given statements again.
+
+    ``measures`` (``load.Dataset.measures``; default: the table's ``attrs["measures"]``) says
+    what a rate counts when a mapping says so: the denominator's population is named after the
+    group ("of Black students served under IDEA"), and a numerator that counts actions
+    (``unit: incidents``) is written as a count of actions for a number of children with the
+    rate per 100, never as a percentage of children.
     """
     if not len(gaps):
         return pd.Series([], index=gaps.index, dtype="str")
-    return pd.Series(pd.array(_statement_array(gaps, min_size), dtype="str"), index=gaps.index)
+    chosen = measures_of(measures if measures is not None else gaps.attrs.get("measures"))
+    return pd.Series(pd.array(_statement_array(gaps, min_size, chosen), dtype="str"), index=gaps.index)
 
 
-def _statement_array(gaps: pd.DataFrame, min_size: int) -> pa.Array:
+def _statement_array(gaps: pd.DataFrame, min_size: int, measures: dict | None = None) -> pa.Array:
     """``statements`` as one Arrow array."""
     if not len(gaps):
         return pa.array([], pa.large_string())
-    # Each kind of row gets only its own sentence built (the text is most of the cost).
+    if measures:
+        def _measured_with(rows, size):
+            return _measured(rows, size, measures)
+
+        def _unmeasured_with(rows, size):
+            return _unmeasured(rows, size, measures)
+
+        return _statement_parts(gaps, min_size, _measured_with, _unmeasured_with)
+    return _statement_parts(gaps, min_size, _measured, _unmeasured)
+
+
+def _statement_parts(gaps: pd.DataFrame, min_size: int, measured, unmeasured) -> pa.Array:
+    """Each kind of row gets only its own sentence built (the text is most of the cost)."""
     measurable = gaps["measurable"].to_numpy(dtype=bool)
     first = int(measurable.sum())
     if measurable[:first].all():  # measurable rows first, as screen ranks them: slices, no reordering
-        parts = [(_measured, slice(0, first)), (_unmeasured, slice(first, len(gaps)))]
+        parts = [(measured, slice(0, first)), (unmeasured, slice(first, len(gaps)))]
         return pa.concat_arrays([build(gaps.iloc[rows], min_size) for build, rows in parts if rows.stop > rows.start])
     rows = [np.flatnonzero(measurable), np.flatnonzero(~measurable)]
-    parts = [build(gaps.iloc[index], min_size) for build, index in zip((_measured, _unmeasured), rows, strict=True)
+    parts = [build(gaps.iloc[index], min_size) for build, index in zip((measured, unmeasured), rows, strict=True)
              if len(index)]
     return pa.concat_arrays(parts).take(pa.array(np.argsort(np.concatenate(rows), kind="stable")))
 
@@ -165,11 +227,12 @@ def _opening_and_sizes(gaps: pd.DataFrame, min_size: int):
 GAP_PHRASE_COLUMNS = ["outcome", "difference", "ci_low", "ci_high", "confidence"]
 
 
-def gap_phrases(gaps: pd.DataFrame) -> pd.Series:
+def gap_phrases(gaps: pd.DataFrame, *, points: str = "percentage points") -> pd.Series:
     """The gap of each row in words, oriented so that a gap is harmful, with its interval.
 
     The part of the success gap statement after the two rates; charts' text alternatives use
-    it too, so both say the same. Reads ``GAP_PHRASE_COLUMNS``.
+    it too, so both say the same. Reads ``GAP_PHRASE_COLUMNS``. ``points``: the unit of the
+    difference ("in-school suspensions per 100 students" for a count of actions).
 
     >>> rows = pd.DataFrame({"outcome": ["graduation", "graduation", "suspension_out_of_school"],
     ...                      "difference": [-0.10, 0.08, 0.02], "ci_low": [-0.16, 0.043, -0.01],
@@ -182,20 +245,20 @@ def gap_phrases(gaps: pd.DataFrame) -> pd.Series:
     """
     if not len(gaps):
         return pd.Series([], index=gaps.index, dtype="str")
-    return pd.Series(pd.array(_gap_phrase_array(gaps), dtype="str"), index=gaps.index)
+    return pd.Series(pd.array(_gap_phrase_array(gaps, points), dtype="str"), index=gaps.index)
 
 
-def _gap_phrase_array(gaps: pd.DataFrame) -> pa.Array:
+def _gap_phrase_array(gaps: pd.DataFrame, points="percentage points") -> pa.Array:
     sign = np.where(metrics.higher_is_better(gaps["outcome"]), -1.0, 1.0)
     harm = sign * gaps["difference"].to_numpy(float)
     ends = sign * gaps[["ci_low", "ci_high"]].to_numpy(float).T
     lo, hi = np.minimum(*ends), np.maximum(*ends)
     favour = harm < 0
     size = _tenths(np.abs(harm))
-    words = pc.if_else(pc.equal(size, "0.0"), "no difference in percentage points",
+    words = pc.if_else(pc.equal(size, "0.0"), _join("no difference in ", points),
                        pc.if_else(pa.array(favour),
-                                  _join("a difference of ", size, " percentage points in their favour"),
-                                  _join("a gap of ", size, " percentage points")))
+                                  _join("a difference of ", size, " ", points, " in their favour"),
+                                  _join("a gap of ", size, " ", points)))
     confidence = (gaps["confidence"].fillna(metrics.CONFIDENCE) if "confidence" in gaps
                   else np.full(len(gaps), metrics.CONFIDENCE))
     # "Could be chance" when the interval reaches zero, whichever way the gap points.
@@ -206,18 +269,38 @@ def _gap_phrase_array(gaps: pd.DataFrame) -> pa.Array:
     return _join(words, interval)
 
 
-def _measured(gaps: pd.DataFrame, min_size: int) -> pa.Array:
+def _measured(gaps: pd.DataFrame, min_size: int, measures: dict | None = None) -> pa.Array:
     """The data point, both rates, the gap oriented so that positive is harmful, its interval."""
     start, group, compared, place, sizes = _opening_and_sizes(gaps, min_size)
     outcome = gaps["outcome"]
-    return _join(start, _percent(gaps["rate_group"]), " of ", group, " ", place, " ",
+    if measures:
+        group, compared = _populations(gaps, group, compared, measures)
+    text = _join(start, _percent(gaps["rate_group"]), " of ", group, " ", place, " ",
                  _say(outcome, lambda o: OUTCOMES[o].phrase), ", compared with ",
                  _percent(gaps["rate_comparison"]), " of ", compared, ": ", _gap_phrase_array(gaps), sizes)
+    incidents = [o for o, (unit, _) in (measures or {}).items() if unit == "incidents"]
+    hit = outcome.isin(incidents).to_numpy() if incidents else None
+    if hit is None or not hit.any():
+        return text
+    # "42 in-school suspensions for 45 Black students (93.3 per 100)": actions, never "93.3% of ... were suspended"
+    per = _join(start, _sizes(gaps["a_group"], min_size), " ", _say(outcome, incident_noun), " for ",
+                _sizes(gaps["n_group"], min_size), " ", group, " ", place, " (", _tenths(gaps["rate_group"]),
+                " per 100), compared with ", _tenths(gaps["rate_comparison"]), " per 100 for ", compared, ": ",
+                _gap_phrase_array(gaps, _say(outcome, lambda o: incident_noun(o) + " per 100 students")), sizes)
+    return pc.if_else(pa.array(hit), per, text)
 
 
-def _unmeasured(gaps: pd.DataFrame, min_size: int) -> pa.Array:
+def _populations(gaps: pd.DataFrame, group: pa.Array, compared: pa.Array, measures: dict):
+    """The group and comparison nouns followed by the denominator's population, where a mapping names it."""
+    words = _say(gaps["outcome"], lambda o: population_words(measures.get(o, ("", ""))[1]))
+    return _join(group, words), _join(compared, words)
+
+
+def _unmeasured(gaps: pd.DataFrame, min_size: int, measures: dict | None = None) -> pa.Array:
     """Why the gap cannot be measured."""
     start, group, compared, place, sizes = _opening_and_sizes(gaps, min_size)
+    if measures:
+        group, compared = _populations(gaps, group, compared, measures)
     reason = _text(gaps["reason"])
     too_few = pc.or_(pc.starts_with(reason, "fewer than"), pc.starts_with(reason, "no children"))
     outcome = _say(gaps["outcome"], lambda o: OUTCOMES[o].label[0].lower() + OUTCOMES[o].label[1:])
@@ -226,12 +309,12 @@ def _unmeasured(gaps: pd.DataFrame, min_size: int) -> pa.Array:
                  sizes)
 
 
-def statement(gap: pd.Series | pd.DataFrame | dict, *, min_size: int = MIN_SIZE) -> str:
+def statement(gap: pd.Series | pd.DataFrame | dict, *, min_size: int = MIN_SIZE, measures=None) -> str:
     """The success gap statement of one gap: a row of a GAPS table (Series, dict or 1-row frame)."""
     frame = gap if isinstance(gap, pd.DataFrame) else pd.DataFrame([dict(gap)])
     if len(frame) != 1:
         raise ValueError(f"statement() takes one gap, not {len(frame)}; use statements() for a table")
-    return str(statements(frame, min_size=min_size).iloc[0])
+    return str(statements(frame, min_size=min_size, measures=measures).iloc[0])
 
 
 _statements = statements  # screen() has a parameter of that name
@@ -254,6 +337,7 @@ def screen(
     consecutive: int = metrics.CONSECUTIVE_YEARS,
     statements: bool | str = True,
     keep: str = "all",
+    measures=None,
 ) -> pd.DataFrame:
     """Rank every candidate gap: focal group x outcome x district and school x year.
 
@@ -273,7 +357,11 @@ def screen(
     those gaps (every cell is still measured; ``years_flagged`` is the same), and
     ``statements="flagged"`` writes the statement of the flagged gaps only (the others are
     "": ``statement(row)`` writes any one on demand). ``statements=False`` writes none.
+    ``measures`` (``load.Dataset.measures``; default ``counts.attrs["measures"]``): what each
+    outcome's rate counts, for the statements' words (see ``statements``); kept in the
+    table's ``attrs`` so statements written again later say the same.
     """
+    said = measures_of(measures if measures is not None else counts.attrs.get("measures"))
     if int(consecutive) != consecutive or consecutive < 1:
         raise ValueError(f"consecutive must be a whole number of at least 1, not {consecutive!r}")
     if statements not in (True, False, "flagged"):
@@ -309,10 +397,13 @@ def screen(
         rows = np.flatnonzero(gaps["flagged"].to_numpy())
         index = np.zeros(len(gaps), dtype=np.int64)
         index[rows] = np.arange(1, len(rows) + 1)
-        text = pa.concat_arrays([pa.array([""], pa.large_string()), _statement_array(gaps.iloc[rows], MIN_SIZE)])
+        text = pa.concat_arrays([pa.array([""], pa.large_string()),
+                                 _statement_array(gaps.iloc[rows], MIN_SIZE, said)])
         gaps["statement"] = pd.array(text.take(pa.array(index)), dtype="str")
     elif statements and len(gaps):
-        gaps["statement"] = _statements(gaps)
+        gaps["statement"] = _statements(gaps, measures=said)
+    if said:
+        gaps.attrs["measures"] = said
     return gaps
 
 

@@ -70,7 +70,7 @@ class DataFile:
 
     path: Path
     kind: str = "auto"  # "students" (one row per child), "counts" (aggregate table) or "auto"
-    mapping: Mapping[str, Any] | Path | None = None  # column mapping: inline, or a YAML file
+    mapping: Mapping[str, Any] | Path | str | None = None  # column mapping: inline, a YAML file, or a ready one by name
     sheet: str | None = None  # Excel sheet name
     set_aside: bool = False  # data: set_aside: true — load what is sound, set the rest aside and say so
 
@@ -450,8 +450,14 @@ def _mapping(c: _Checker, value, key: str, directory: Path, check_files: bool):
         return value
     rel = c.text(value, key)
     path = (directory / rel).resolve()
+    if not path.is_file():
+        from .mapping import shipped_mappings
+
+        if rel in shipped_mappings():
+            return rel  # a ready mapping, by name: mapping: edfacts-acgr
     if check_files and not path.is_file():
-        c.fail(key, f"mapping file {rel!r} not found", "a column mapping, or a YAML file relative to the workbook")
+        c.fail(key, f"mapping file {rel!r} not found", "a column mapping, a YAML file relative to the workbook, "
+               "or a ready mapping by name (docs/mapping.md)")
     return path
 
 

@@ -44,6 +44,7 @@ def test_every_problem_of_a_messy_file_in_one_run(name):
     assert (data.rows, data.set_aside) == (spec["rows"], spec["set_aside"])
     assert list(data.columns_unused) == spec.get("not_used", [])
     assert list(data.notes) == spec.get("notes", [])
+    assert [f.line() for f in data.left_out] == spec.get("left_out", [])
     assert len(data.counts) > 0, "the sound rows are loaded"
 
 

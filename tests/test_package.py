@@ -152,6 +152,8 @@ def test_the_wheel_carries_notebooks_templates_rubric_and_demo(installed):
     assert {f"{prefix}templates/rubric.yml", f"{prefix}demo/students.csv", f"{prefix}demo/workbook/workbook.yml",
             f"{prefix}notebooks/live/01_getting_started.ipynb"} <= names
     assert not any("team_work.sqlite" in n or ".ipynb_checkpoints" in n for n in names)
+    ready = ("edfacts-acgr", "idea618-child-count", "crdc-school", "crdc-school-files")  # used by name
+    assert {f"successgaps_lib/mappings/{n}.yml" for n in ready} <= names
     where = _run(installed, str(installed["python"]), "-c",
                  "import successgaps_lib, successgaps_lib.paths as p; print(successgaps_lib.__file__); "
                  "print(p.INSTALLED, p.NOTEBOOKS, p.RUBRIC.is_file())").stdout.split()

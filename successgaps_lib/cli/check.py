@@ -14,7 +14,9 @@ SHOWN = 20
 
 def _check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, help="the data file: student records, long counts, or any table with --mapping")
-    p.add_argument("--mapping", type=Path, help="YAML column mapping for a file in another layout (docs/mapping.md)")
+    p.add_argument("--mapping", type=Path, help="YAML column mapping for a file in another layout, or a ready "
+                   "mapping by name: edfacts-acgr, idea618-child-count, crdc-school, crdc-school-files "
+                   "(docs/mapping.md)")
     p.add_argument("--sheet", help="Excel sheet to read (default: the first with the expected columns)")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="write problems.csv (every problem) and data-quality.html (a report for people) here")
@@ -33,6 +35,8 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{args.file}: no problems; {data.rows:,} rows loaded.")
     if data.columns_unused:
         print("not used: " + ", ".join(data.columns_unused))
+    for filtered in data.left_out:
+        print(filtered.line())
     for note in data.notes:
         print(f"note: {note}")
     if args.out:

@@ -20,7 +20,9 @@ WHOLE_COLUMNS = ("n_group", "n_comparison", "a_group", "a_comparison", "years_fl
 
 def _screen_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, help="student records, long counts, or any table with --mapping")
-    p.add_argument("--mapping", type=Path, help="YAML column mapping for a file in another layout (docs/mapping.md)")
+    p.add_argument("--mapping", type=Path, help="YAML column mapping for a file in another layout, or a ready "
+                   "mapping by name: edfacts-acgr, idea618-child-count, crdc-school, crdc-school-files "
+                   "(docs/mapping.md)")
     p.add_argument("--sheet", help="Excel sheet to read (default: the first)")
     p.add_argument("--schools", action="store_true", help="screen every school as well as the district")
     p.add_argument("--min-n", type=int, default=30, metavar="N",
@@ -62,10 +64,12 @@ def run_screen(args: argparse.Namespace) -> int:
         print(problems.set_aside_line(data.set_aside, data.rows, list(data.problems), where))
     if data.columns_unused:
         print("not used: " + ", ".join(data.columns_unused))
+    for filtered in data.left_out:
+        print(filtered.line())
     for note in data.notes:
         print(f"note: {note}")
     gaps = screen(data.counts, schools=args.schools or bool(args.school), comparison=args.comparison,
-                  reference=args.reference, min_n=args.min_n, min_cell=args.min_cell)
+                  reference=args.reference, min_n=args.min_n, min_cell=args.min_cell, measures=data.measures)
     shown = privacy.protect(gaps, counts=data.counts, min_size=args.min_size, audience=not args.data_team)
     shown = _filtered(shown, args)
     if args.out:

@@ -108,7 +108,7 @@ def load_data(workbook: Workbook) -> Data:
     if key in _CACHE:
         _CACHE[key] = _CACHE.pop(key)  # most recently used last
         return _CACHE[key]
-    counts, students, set_aside = [], [], []
+    counts, students, set_aside, measures = [], [], [], {}
     for f in workbook.data:
         dataset = load(f.path, mapping=f.mapping, sheet=f.sheet, district=workbook.district, set_aside=f.set_aside)
         set_aside.append((f.path.name, dataset.set_aside, dataset.rows))
@@ -118,9 +118,13 @@ def load_data(workbook: Workbook) -> Data:
             raise ConfigError(f"{workbook.path}, key 'data.files': {f.path.name} is listed as kind {f.kind!r} "
                               f"but holds {found}; correct 'kind' (or write 'auto')")
         counts.append(dataset.counts)
+        for outcome, unit, population in dataset.measures:  # what the rates count, by the files' mappings
+            measures.setdefault(outcome, (unit, population))
         if dataset.students is not None:
             students.append(dataset.students)
     table = _text_keys(pd.concat(counts, ignore_index=True))
+    if measures:
+        table.attrs["measures"] = measures  # screen() reads it, so every handout says what the rates count
     doubled = table.duplicated(KEY)
     if doubled.any():
         row = table[doubled].iloc[0]
@@ -226,7 +230,7 @@ def with_statements(gaps: pd.DataFrame, min_size: int) -> pd.DataFrame:
     hidden = _hidden(out)
     shown = out.index[~hidden]
     if len(shown):
-        text = screen.statements(out.loc[shown], min_size=min_size)
+        text = screen.statements(out.loc[shown], min_size=min_size, measures=gaps.attrs.get("measures"))
         out["statement"] = out["statement"].astype(object)
         out.loc[shown, "statement"] = text.astype(object)
         out["statement"] = out["statement"].astype("str")
