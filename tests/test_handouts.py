@@ -24,6 +24,7 @@ from successgaps_lib.cli import main as cli_main
 from successgaps_lib.errors import ConfigError, PrivacyError
 from successgaps_lib.groups import MAX_ROOT_CAUSES, MEETINGS
 from successgaps_lib.handouts import HandoutError, build_handouts
+from tests.page_text import text_of
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo" / "workbook"
@@ -32,13 +33,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed "
                                     "(`make setup` installs it) so no PDF can be printed")
 DOCUMENTS = ["agenda-facilitator", "agenda-team", "evaluation-form", "invitation", "action-plan-form"]
-
-
-def text_of(page: str) -> str:
-    """The visible text of an HTML page, whitespace folded."""
-    page = re.sub(r"(?is)<(style|script)\b.*?</\1\s*>", " ", page)
-    page = re.sub(r"</?span\b[^>]*>", "", page)  # inline: no space where a span starts or ends
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def urls(page: str) -> list[str]:

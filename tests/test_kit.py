@@ -25,6 +25,7 @@ from successgaps_lib.handouts import build_handouts
 from successgaps_lib.history import as_of_meeting
 from successgaps_lib.meeting import Meeting, open_team_work
 from tests.demo_copy import copy_demo_workbook
+from tests.page_text import text_of
 
 KIT = ["agenda-facilitator", "agenda-team", "evaluation-form", "action-plan-form", "what-is-a-success-gap",
        "invitation-email", "reminder-email", "root-cause-worksheet", "progress-monitoring-form", "slides"]
@@ -47,11 +48,6 @@ def kit(book, tmp_path_factory) -> tuple[Path, list[Path]]:
 
 def path(out: Path, n: int, name: str, suffix: str = ".html") -> Path:
     return out / f"meeting-{n:02d}" / f"meeting-{n:02d}-{name}{suffix}"
-
-
-def text_of(page: str) -> str:
-    page = re.sub(r"(?is)<(style|script)\b.*?</\1\s*>", " ", page)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def docx_text(file: Path) -> str:
