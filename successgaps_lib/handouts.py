@@ -62,6 +62,7 @@ from .errors import ConfigError, PrivacyError, SuccessGapsError
 from .groups import MAX_ROOT_CAUSES, MEETINGS, RATING_SCALE
 from .nowrap import keep_together
 from .safe_html import csp_meta, loaded_urls, markdown_html
+from .words import clock, long_date  # one date style (words.py)
 
 NOTEBOOKS_DIR = paths.NOTEBOOKS
 TEMPLATES_DIR = paths.TEMPLATES
@@ -81,22 +82,6 @@ class HandoutError(SuccessGapsError):
 
 # --- Small formatting helpers (also Jinja filters) ---------------------------------------------
 
-def long_date(day: dt.date) -> str:
-    """A date as people write it in a letter.
-
-    >>> long_date(dt.date(2025, 9, 16))
-    'Tuesday, September 16, 2025'
-    """
-    return f"{day:%A}, {day:%B} {day.day}, {day.year}"
-
-
-def clock(t: dt.time | dt.datetime) -> str:
-    """A clock time, 12-hour style.
-
-    >>> clock(dt.time(16, 0)), clock(dt.time(0, 5)), clock(dt.time(12, 30))
-    ('4:00 PM', '12:05 AM', '12:30 PM')
-    """
-    return f"{t.hour % 12 or 12}:{t.minute:02d} {'AM' if t.hour < 12 else 'PM'}"
 
 
 def slug(text: str) -> str:

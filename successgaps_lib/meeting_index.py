@@ -25,13 +25,14 @@ from pathlib import Path
 
 from . import workbook as workbooks
 from .groups import MEETINGS
+from .words import clock, long_date
 
 #: The pages of our Voila template that show the served folder (Voila's lab and classic trees).
 TREE_PAGES = ("tree-lab.html", "tree.html")
 
 
 def _when(wb: workbooks.Workbook, m: workbooks.MeetingPlan) -> str:
-    return f"{m.start:%A %-d %B %Y}, {m.start:%H:%M} to {m.end:%H:%M}"
+    return f"{long_date(m.start)}, {clock(m.start)} to {clock(m.end)}"  # as the letters and agendas write it
 
 
 def meeting_rows(wb: workbooks.Workbook, now: dt.datetime) -> list[tuple[int, str, str, str, str]]:

@@ -105,6 +105,24 @@ def date_text(value) -> str:
     return f"{value:%b} {value.day}, {value.year}"
 
 
+def long_date(day: dt.date) -> str:
+    """A date as people write it in a letter, an agenda or the room's list of meetings.
+
+    >>> long_date(dt.date(2025, 9, 16))
+    'Tuesday, September 16, 2025'
+    """
+    return f"{day:%A}, {day:%B} {day.day}, {day.year}"
+
+
+def clock(t: dt.time | dt.datetime) -> str:
+    """A clock time, 12-hour style.
+
+    >>> clock(dt.time(16, 0)), clock(dt.time(0, 5)), clock(dt.time(12, 30))
+    ('4:00 PM', '12:05 AM', '12:30 PM')
+    """
+    return f"{t.hour % 12 or 12}:{t.minute:02d} {'AM' if t.hour < 12 else 'PM'}"
+
+
 _ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 

@@ -10,6 +10,7 @@ import jinja2
 
 from successgaps_lib import meeting_index, present
 from successgaps_lib import workbook as workbooks
+from successgaps_lib.words import long_date
 from tests.demo_copy import copy_demo_workbook
 
 
@@ -36,7 +37,7 @@ def test_the_index_lists_every_meeting_the_next_first_with_title_date_and_place(
     assert numbers == [4, 5, 6, 7, 3, 2, 1]  # the next, the later ones, then those held, newest first
     first = page.split("</li>")[0]
     assert "Next meeting" in first and 'aria-current="date"' in first
-    assert wb.meeting(4).title in first and f"{wb.meeting(4).start:%-d %B %Y}" in first and wb.meeting(4).place in first
+    assert wb.meeting(4).title in first and long_date(wb.meeting(4).start) in first and wb.meeting(4).place in first
     assert page.count('href="/voila/render/meeting_') == 7 and "meeting_4.ipynb?token=a-long-enough-token" in first
     assert "ipynb</a>" not in page  # no bare file names
 

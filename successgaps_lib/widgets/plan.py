@@ -278,9 +278,9 @@ class GoalEditor(widgets.VBox):
                                            continuous_update=False, ensure_option=False,
                                            style={"description_width": "initial"},
                                            layout=widgets.Layout(width="auto", min_width="22em", flex="1 1 auto"))
-        self.baseline = text_box("e.g. 62", "Baseline (%)", width="14em")
+        self.baseline = text_box("e.g. 62", "Baseline (%)", width="16em")
         self.baseline_date = date_picker("measured")
-        self.target = text_box("e.g. 72", "Target (%)", width="14em")
+        self.target = text_box("e.g. 72", "Target (%)", width="16em")
         self.target_date = date_picker("by")
         self.message = status_line()
         self.activities = widgets.VBox()

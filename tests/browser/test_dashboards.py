@@ -91,9 +91,14 @@ def test_the_list_of_dashboards_stays_local(server, new_context):
     page.goto(server.url())
     page.wait_for_load_state("networkidle")
     assert "cdn." not in page.content()
-    for number in MEETINGS:  # Voila's file browser lists them (and nothing else)
-        page.get_by_text(f"meeting_{number}.ipynb", exact=True).wait_for()
-    assert "workbook.yml" not in page.inner_text("body") and ".sqlite" not in page.inner_text("body")
+    # our index (meeting_index) lists the meetings by number and title, never as file names
+    for number in MEETINGS:
+        page.locator(".sg-meeting", has_text=f"Meeting {number}:").first.wait_for()
+    body = page.inner_text("body")
+    assert ".ipynb" not in body  # which meeting is next: tests/test_meeting_index.py (the demo's are all held)
+    assert "workbook.yml" not in body and ".sqlite" not in body
+    page.locator(".sg-meeting a").first.click()  # the next meeting first: it opens its dashboard
+    page.wait_for_selector(".sg-dashboard")
 
 
 def test_the_data_and_the_store_are_not_served(server, new_context):
