@@ -19,7 +19,13 @@ WHOLE_COLUMNS = ("n_group", "n_comparison", "a_group", "a_comparison", "years_fl
 
 
 def _screen_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", type=Path, help="student records, long counts, or any table with --mapping")
+    p.add_argument("file", help="student records, long counts, or any table with --mapping; or a database URL "
+                   "(postgresql://host/db, duckdb:///state.duckdb) with --table or --query (docs/warehouse.md)")
+    p.add_argument("--table", help="with a database URL: the table of student records or counts (schema.table)")
+    p.add_argument("--query", help="with a database URL: a SELECT giving student records or counts")
+    p.add_argument("--engine", default="auto", choices=["auto", "pandas", "duckdb", "spark"],
+                   help="where student records are counted: pandas (in memory), duckdb (out of core, the default "
+                   "for database URLs and student files over 256 MB), or spark (a data lake; needs pyspark)")
     p.add_argument("--mapping", type=Path, help="YAML column mapping for a file in another layout (docs/mapping.md)")
     p.add_argument("--sheet", help="Excel sheet to read (default: the first)")
     p.add_argument("--schools", action="store_true", help="screen every school as well as the district")
@@ -49,10 +55,9 @@ def _screen_arguments(p: argparse.ArgumentParser) -> None:
 def run_screen(args: argparse.Namespace) -> int:
     from .. import privacy
     from ..formulas import write_csv
-    from ..load import load
     from ..screen import screen
 
-    data = load(args.file, mapping=args.mapping, sheet=args.sheet, set_aside=args.set_aside)
+    data = _data(args)
     if data.problems:
         from .. import problems
 
@@ -75,6 +80,26 @@ def run_screen(args: argparse.Namespace) -> int:
     if args.out:
         print(f"\nAll {len(shown):,} screened gaps written to {args.out}")
     return 0
+
+
+def _data(args: argparse.Namespace):
+    """The dataset to screen: a file loaded into pandas, or counts made where a big source lies."""
+    from ..errors import SuccessGapsError
+    from ..load import load
+    from ..sources.dataset import load_source, wants_source
+
+    if args.engine == "pandas" and (args.table or args.query):
+        raise SuccessGapsError("--engine pandas reads a file; --table and --query read a database")
+    if not wants_source(args.file, engine=args.engine) or (args.engine == "auto" and args.set_aside):
+        if args.table or args.query:
+            raise SuccessGapsError(f"{args.file}: --table and --query need a database URL such as "
+                                   "postgresql://host/db or duckdb:///state.duckdb")
+        return load(args.file, mapping=args.mapping, sheet=args.sheet, set_aside=args.set_aside)
+    if args.set_aside or args.sheet:
+        raise SuccessGapsError(f"--{'set-aside' if args.set_aside else 'sheet'} is for files read into memory "
+                               "(--engine pandas), not for a database or a big file counted where it lies")
+    return load_source(args.file, table=args.table, query=args.query, mapping=args.mapping,
+                       engine="spark" if args.engine == "spark" else "duckdb")
 
 
 def _filtered(gaps, args: argparse.Namespace):
