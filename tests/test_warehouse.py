@@ -333,3 +333,19 @@ def test_spark_counts_equal_memory(demo_parquet, demo_memory):
     counted = count_source(open_spark_source(demo_parquet, session=spark), quiet=True)
     pd.testing.assert_frame_equal(same(counted.counts), same(demo_memory))
     assert "GROUPING SETS" in counted.statements[-1]
+
+
+def test_privacy_needs_only_the_blocks_of_the_shown_gaps():
+    """The out-of-core screen hides its gaps with the counts of their districts and years only: same result."""
+    from statewide import make_state
+
+    from successgaps_lib import privacy
+    from successgaps_lib.cli.screen import blocks_of
+    from successgaps_lib.screen import screen
+
+    counts = count_students(make_state(rows=12_000, districts=3, years=2, seed=11), schools=False)
+    gaps = screen(counts, schools=False)
+    some = gaps[gaps["district"] == gaps["district"].iloc[0]].reset_index(drop=True)
+    assert len(blocks_of(counts, some)) < len(counts)
+    whole = privacy.protect(some, counts=counts)
+    pd.testing.assert_frame_equal(privacy.protect(some, counts=blocks_of(counts, some)), whole)

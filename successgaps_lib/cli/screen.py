@@ -14,6 +14,9 @@ GAP_CSV_COLUMNS = [
     "years_flagged", "persistent", "statement", "district", "dimension", "a_group", "a_comparison",
     "rate_group_low", "rate_group_high", "rr_ci_low", "rr_ci_high", "measurable", "reason", "adverse", "score",
 ]
+#: Above this many cells of counts made out of core, screen keeps the measurable gaps and writes statements
+#: for the flagged ones only (``screen.screen(keep=, statements=)``), as for a state.
+STATE_CELLS = 500_000
 #: Columns that count children (or years): written as whole numbers, blank where hidden.
 WHOLE_COLUMNS = ("n_group", "n_comparison", "a_group", "a_comparison", "years_flagged")
 
@@ -69,9 +72,13 @@ def run_screen(args: argparse.Namespace) -> int:
         print("not used: " + ", ".join(data.columns_unused))
     for note in data.notes:
         print(f"note: {note}")
+    # counted where it lies, a state's worth of cells: measurable gaps only, statements for the flagged ones
+    state = data.students is None and data.kind == "students" and len(data.counts) > STATE_CELLS
+    scale = {"keep": "all" if args.out else "measurable", "statements": "flagged"} if state else {}
     gaps = screen(data.counts, schools=args.schools or bool(args.school), comparison=args.comparison,
-                  reference=args.reference, min_n=args.min_n, min_cell=args.min_cell)
-    shown = privacy.protect(gaps, counts=data.counts, min_size=args.min_size, audience=not args.data_team)
+                  reference=args.reference, min_n=args.min_n, min_cell=args.min_cell, **scale)
+    counts = blocks_of(data.counts, gaps) if state else data.counts
+    shown = privacy.protect(gaps, counts=counts, min_size=args.min_size, audience=not args.data_team)
     shown = _filtered(shown, args)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -100,6 +107,20 @@ def _data(args: argparse.Namespace):
                                "(--engine pandas), not for a database or a big file counted where it lies")
     return load_source(args.file, table=args.table, query=args.query, mapping=args.mapping,
                        engine="spark" if args.engine == "spark" else "duckdb")
+
+
+def blocks_of(counts, gaps):
+    """The counts of the (year, district) blocks the gaps are in: all the privacy layer needs to hide them.
+
+    Every partition suppression works on (groups adding up to All students in a place, schools
+    adding up to their district, categories and shared denominators) lies inside one district
+    in one year, so the rest of a state's counts cannot change what is hidden in these gaps.
+    """
+    import pandas as pd
+
+    wanted = pd.MultiIndex.from_frame(gaps[["year", "district"]].astype({"district": str}).drop_duplicates())
+    have = pd.MultiIndex.from_arrays([counts["year"], counts["district"].astype(str)])
+    return counts[have.isin(wanted)].reset_index(drop=True)
 
 
 def _filtered(gaps, args: argparse.Namespace):

@@ -29,7 +29,10 @@ from pathlib import Path
 from ..errors import SuccessGapsError
 
 #: The embedded DuckDB's memory limit: it spills to disk beyond it, so a process stays under 2 GB.
-DUCKDB_MEMORY = "1GB"
+DUCKDB_MEMORY = "512MB"
+DUCKDB_CONFIG = {"memory_limit": DUCKDB_MEMORY}
+#: Per connection: progress tracked (our bar reads it) but never printed by DuckDB itself.
+DUCKDB_SESSION = ("SET enable_progress_bar = true", "SET enable_progress_bar_print = false")
 FILE_SUFFIXES = (".parquet", ".pq", ".csv", ".tsv", ".txt")
 
 
@@ -141,12 +144,20 @@ def _engine(url: str):
         if database != ":memory:" and not Path(database).is_file():
             raise SourceError(f"{shown}: no such DuckDB database file {database!r}")
         kwargs["connect_args"] = {"read_only": database != ":memory:",
-                                  "config": {"memory_limit": DUCKDB_MEMORY}}
+                                  "config": dict(DUCKDB_CONFIG)}
     try:
-        return sa.create_engine(parsed, **kwargs), shown
+        engine = sa.create_engine(parsed, **kwargs)
     except (sa.exc.NoSuchModuleError, ModuleNotFoundError) as error:
         raise SourceError(f"{shown}: no database driver for {parsed.drivername!r} ({_first_line(error)}); "
                           "install the SQLAlchemy dialect for it") from None
+    if parsed.drivername == "duckdb":
+        sa.event.listen(engine, "connect", _duckdb_session)
+    return engine, shown
+
+
+def _duckdb_session(dbapi_connection, record) -> None:
+    for setting in DUCKDB_SESSION:
+        dbapi_connection.execute(setting)
 
 
 def _open_database(url: str, *, table: str | None, query: str | None) -> Source:
@@ -203,11 +214,12 @@ def _open_file(spec) -> Source:
     reader = (f"read_parquet({_quoted(path)})" if parquet else
               f"read_csv({_quoted(path)}, header = true, all_varchar = true)")
     engine = sa.create_engine("duckdb:///:memory:", poolclass=StaticPool,
-                              connect_args={"config": {"memory_limit": DUCKDB_MEMORY}})
+                              connect_args={"config": dict(DUCKDB_CONFIG)})
     connection = engine.connect()
     raw = connection.connection.driver_connection
     try:
-        raw.execute("SET preserve_insertion_order = false").fetchall()
+        for setting in (*DUCKDB_SESSION, "SET preserve_insertion_order = false"):
+            raw.execute(setting).fetchall()
         raw.execute(f"CREATE VIEW source AS SELECT * FROM {reader}").fetchall()
         columns = tuple(row[0] for row in raw.execute("DESCRIBE source").fetchall())
         rows = None

@@ -281,7 +281,8 @@ class _Plan:
 
     def _sum(self, condition, label: str):
         sa = self.sa
-        return sa.func.sum(sa.case((condition, 1), else_=0)).label(label)
+        # BIGINT: DuckDB sums integers as HUGEINT, which would come back as Python Decimals
+        return sa.cast(sa.func.sum(sa.case((condition, 1), else_=0)), sa.BigInteger).label(label)
 
     def statement(self, values: dict):
         """The one GROUP BY GROUPING SETS statement that counts every place, group and outcome."""
@@ -415,11 +416,14 @@ class _Plan:
                                  "school": names["school"][rows].astype(str) if at_school else DISTRICT_LEVEL})
             unit = keys.groupby(["year", "district", "school"], sort=True).ngroup().to_numpy()
             units = keys.drop_duplicates().sort_values(["year", "district", "school"]).reset_index(drop=True)
+            cell, size = unit * len(group_labels) + group[rows], len(units) * len(group_labels)
             shape = (len(units), len(group_labels), len(outcome_ids))
-            num, den = np.zeros(shape, np.int32), np.zeros(shape, np.int32)
-            np.add.at(num, (unit, group[rows]), numerator[rows])
-            np.add.at(den, (unit, group[rows]), denominator[rows])
-            levels.append((units, num, den))
+            dense = []
+            for matrix in (numerator[rows], denominator[rows]):  # two spellings of a group: their sum
+                sums = [np.bincount(cell, weights=matrix[:, j], minlength=size) for j in range(shape[2])]
+                dense.append(np.stack(sums, axis=-1).astype(np.int32).reshape(shape) if sums
+                             else np.zeros(shape, np.int32))
+            levels.append((units, *dense))
         everyone = ~school_level  # the district rows of All students: every child counted once
         for d in self.dimensions:
             everyone &= ~grouped[d]
