@@ -59,8 +59,8 @@ def open_spark_source(spec=None, *, table: str | None = None, query: str | None 
         else:
             path = str(spec)
             reader = spark.read.option("header", "true")
-            frame = reader.parquet(path) if Path(path).suffix.lower() in (".parquet", ".pq") or Path(path).is_dir() \
-                else reader.csv(path)
+            text = Path(path).suffix.lower() in (".csv", ".tsv", ".txt")  # read as text, as the loader does
+            frame = reader.csv(path) if text else reader.parquet(path)
             name = path
         frame.createOrReplaceTempView("source")
     except Exception as error:  # Spark's AnalysisException and friends: one line for the user
