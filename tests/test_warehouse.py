@@ -214,6 +214,10 @@ def test_a_long_read_shows_a_progress_bar_of_rows(monkeypatch, demo_parquet):
         pass
     assert quiet.getvalue() == ""
     assert isinstance(source.duckdb, duckdb.DuckDBPyConnection) or hasattr(source.duckdb, "query_progress")
+    later = _Terminal()
+    with progress.waiting("screening 9 cells", file=later):
+        pass
+    assert "screening 9 cells" in later.getvalue()
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------

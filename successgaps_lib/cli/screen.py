@@ -75,10 +75,14 @@ def run_screen(args: argparse.Namespace) -> int:
     # counted where it lies, a state's worth of cells: measurable gaps only, statements for the flagged ones
     state = data.students is None and data.kind == "students" and len(data.counts) > STATE_CELLS
     scale = {"keep": "all" if args.out else "measurable", "statements": "flagged"} if state else {}
-    gaps = screen(data.counts, schools=args.schools or bool(args.school), comparison=args.comparison,
-                  reference=args.reference, min_n=args.min_n, min_cell=args.min_cell, **scale)
+    from ..sources.progress import waiting
+
+    with waiting(f"screening {len(data.counts):,} cells"):
+        gaps = screen(data.counts, schools=args.schools or bool(args.school), comparison=args.comparison,
+                      reference=args.reference, min_n=args.min_n, min_cell=args.min_cell, **scale)
     counts = blocks_of(data.counts, gaps) if state else data.counts
-    shown = privacy.protect(gaps, counts=counts, min_size=args.min_size, audience=not args.data_team)
+    with waiting(f"hiding small groups in {len(gaps):,} gaps"):
+        shown = privacy.protect(gaps, counts=counts, min_size=args.min_size, audience=not args.data_team)
     shown = _filtered(shown, args)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,9 +2,10 @@
 
 ``reading(source)`` is a context manager around one long query: a tqdm bar of rows read
 (DuckDB reports how far a query is; the total comes from the Parquet metadata), or of time
-waited where the database does not say (PostgreSQL). ``units(total, what)`` counts places
-done afterwards. Both show only on a terminal (tqdm's ``disable=None``) and only for work
-longer than ``DELAY`` seconds, so tests, logs and short runs stay quiet.
+waited where the database does not say (PostgreSQL). ``waiting(what)`` shows the time spent
+on a later step that cannot say how far it is (screening a state's cells, the privacy
+layer). Both show only on a terminal (tqdm's ``disable=None``) and only for work longer than
+``DELAY`` seconds, so tests, logs and short runs stay quiet.
 """
 
 from __future__ import annotations
@@ -58,9 +59,24 @@ def _done(source) -> float | None:
     return None if percent < 0 else percent / 100
 
 
-def units(iterable, total: int, what: str, *, file=None):
-    """``iterable`` with a bar of ``what`` done (e.g. districts counted)."""
+@contextlib.contextmanager
+def waiting(what: str, *, file=None):
+    """A bar of time spent on one long step that cannot say how far it is (screening millions of cells)."""
     from tqdm.auto import tqdm
 
-    return tqdm(iterable, total=total, desc=what, unit=f" {what.split()[0]}", delay=DELAY, disable=None,
-                file=file or sys.stderr, leave=False, dynamic_ncols=True)
+    bar = tqdm(total=None, desc=what, bar_format="{desc}: {elapsed}", delay=DELAY, disable=None,
+               file=file or sys.stderr, leave=False, dynamic_ncols=True)
+    stop = threading.Event()
+
+    def tick():
+        while not stop.wait(0.5):
+            bar.refresh()
+
+    thread = threading.Thread(target=tick, daemon=True, name="successgaps-progress")
+    thread.start()
+    try:
+        yield bar
+    finally:
+        stop.set()
+        thread.join()
+        bar.close()
