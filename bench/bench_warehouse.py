@@ -98,16 +98,17 @@ def main(argv=None) -> int:
     with open(path, "rb") as f:  # warm the page cache for both runs
         while f.read(1 << 24):
             pass
-    print(f"state: {args.rows:,} student-year rows, {path.stat().st_size / 1e6:,.0f} MB of Parquet ({made}): {path}")
+    print(f"state: {args.rows:,} student-year rows, {path.stat().st_size / 1e6:,.0f} MB of Parquet ({made}): {path}",
+          flush=True)
 
     floor_s, floor_mb, floor_out = child([sys.executable, "-c", FLOOR, floor_sql(path)])
+    print(f"floor (DuckDB GROUP BY GROUPING SETS over the Parquet, Arrow result): {floor_s:.1f} s, "
+          f"{int(floor_out.strip()):,} rows of counts, peak {floor_mb:,.0f} MB", flush=True)
     screen_s, screen_mb, out = child([sys.executable, "-m", "successgaps_lib.cli", "screen", str(path),
                                       "--schools", "--engine", "duckdb", "--top", "3"])
     counted = re.search(r"\(([\d.]+) s\); ([\d,]+) rows of counts", out)
     count_s = float(counted[1]) if counted else float("nan")
     flagged = next((line for line in out.splitlines() if "candidate gaps flagged" in line), "?")
-    print(f"floor (DuckDB GROUP BY GROUPING SETS over the Parquet, Arrow result): {floor_s:.1f} s, "
-          f"{int(floor_out.strip()):,} rows of counts, peak {floor_mb:,.0f} MB")
     print(f"screen --schools --engine duckdb: {screen_s:.1f} s ({args.rows / screen_s:,.0f} rows/s), "
           f"of which counting in DuckDB {count_s:.1f} s; peak {screen_mb:,.0f} MB; {flagged}")
     ratio = screen_s / floor_s

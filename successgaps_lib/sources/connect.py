@@ -29,7 +29,7 @@ from pathlib import Path
 from ..errors import SuccessGapsError
 
 #: The embedded DuckDB's memory limit: it spills to disk beyond it, so a process stays under 2 GB.
-DUCKDB_MEMORY = "512MB"
+DUCKDB_MEMORY = "1200MB"
 DUCKDB_CONFIG = {"memory_limit": DUCKDB_MEMORY}
 #: Per connection: progress tracked (our bar reads it) but never printed by DuckDB itself.
 DUCKDB_SESSION = ("SET enable_progress_bar = true", "SET enable_progress_bar_print = false")
