@@ -14,7 +14,8 @@ with the same column mapping (``load.STUDENT_RECORDS`` by default, or the user's
    the file loader, and a value it refuses (an outcome of 2, a blank flag) is refused here,
    in one line naming the column, the value and how many rows have it;
 2. **the counting query**: one ``GROUP BY GROUPING SETS`` with a set per (year, district,
-   school) and (year, district), alone and with each group dimension, computing for every
+   school), alone and with each group dimension (district rows are the sums of their
+   schools', added up from the counts as ``aggregate`` adds them up), computing for every
    outcome the children at risk and the children with it (``SUM(CASE WHEN value IN (...)
    ...)``, the raw values the parsers accepted). Its rows are counts: a few per place and
    group, whatever the number of students;
@@ -289,10 +290,9 @@ class _Plan:
         sa = self.sa
         keys = [k for k in ("year", "district", "school") if k in self.found]
         unit = [self.column[k] for k in keys]
-        place = [self.column[k] for k in keys if k != "school"]
-        sets = [sa.tuple_(*unit), sa.tuple_(*place)]
-        for d in self.dimensions:
-            sets += [sa.tuple_(*unit, self.column[d]), sa.tuple_(*place, self.column[d])]
+        # school sets only: a district's rows are the sums of its schools' (each child is in one school
+        # a year), added up from the returned counts as aggregate.count_students adds them up
+        sets = [sa.tuple_(*unit)] + [sa.tuple_(*unit, self.column[d]) for d in self.dimensions]
         columns = [self.column[k].label(f"k_{k}") for k in keys]
         columns += [self.column[d].label(f"d_{d}") for d in self.dimensions]
         columns += [sa.func.grouping(self.column["school"]).label("g_school")]
@@ -313,7 +313,14 @@ class _Plan:
         return statement.group_by(sa.func.grouping_sets(*sets))
 
     def run_counting(self, values: dict, *, quiet: bool = False) -> pd.DataFrame:
-        return fetch(self.source, self.statement(values), what="counting rows", quiet=quiet)
+        """The counting query's rows (schools), and the district rows summed from them (``g_school`` 1)."""
+        schools = fetch(self.source, self.statement(values), what="counting rows", quiet=quiet)
+        keys = [c for c in ("k_year", "k_district") if c in schools]
+        keys += [f"d_{d}" for d in self.dimensions] + [f"g_{d}" for d in self.dimensions]
+        counts = [c for c in schools.columns if c == "n" or c.startswith(("num_", "den_"))]
+        districts = schools.groupby(keys, dropna=False, sort=False)[counts].sum().reset_index()
+        districts["g_school"], districts["k_school"] = 1, None
+        return pd.concat([schools, districts[schools.columns]], ignore_index=True)
 
     # --- 3. the counts into place ----------------------------------------------------------------
 
