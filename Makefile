@@ -54,6 +54,7 @@ bench: setup  ## benchmarks, each against a baseline measured in the same run
 	$(BIN)/python bench/bench_explore.py
 	$(BIN)/python bench/bench_room.py
 	$(BIN)/python bench/bench_disproportionality.py
+	$(BIN)/python bench/bench_warehouse.py
 
 # Voila on a copy of the demo workbook, so the team's answers go to build/, not to data/.
 present: setup  ## live dashboards of the demo workbook in Voila, on 127.0.0.1

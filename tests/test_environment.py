@@ -12,7 +12,8 @@ CONDA_NAMES = {"python-duckdb": "duckdb"}
 
 
 def _split(requirement: str) -> tuple[str, str]:
-    name, _, bound = re.match(r"^([A-Za-z0-9_.\-]+)\s*(([<>=!~]=?)\s*[\w.*]+)?", requirement).groups()
+    name, _, bound = re.match(r"^([A-Za-z0-9_.\-]+)(?:\[[\w,]+\])?\s*(([<>=!~]=?)\s*[\w.*]+)?",
+                              requirement).groups()
     return name.lower().replace("_", "-"), (bound or "").replace(" ", "")
 
 

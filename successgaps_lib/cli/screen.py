@@ -14,12 +14,21 @@ GAP_CSV_COLUMNS = [
     "years_flagged", "persistent", "statement", "district", "dimension", "a_group", "a_comparison",
     "rate_group_low", "rate_group_high", "rr_ci_low", "rr_ci_high", "measurable", "reason", "adverse", "score",
 ]
+#: Above this many cells of counts made out of core, screen keeps the measurable gaps and writes statements
+#: for the flagged ones only (``screen.screen(keep=, statements=)``), as for a state.
+STATE_CELLS = 500_000
 #: Columns that count children (or years): written as whole numbers, blank where hidden.
 WHOLE_COLUMNS = ("n_group", "n_comparison", "a_group", "a_comparison", "years_flagged")
 
 
 def _screen_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", type=Path, help="student records, long counts, or any table with --mapping")
+    p.add_argument("file", help="student records, long counts, or any table with --mapping; or a database URL "
+                   "(postgresql://host/db, duckdb:///state.duckdb) with --table or --query (docs/warehouse.md)")
+    p.add_argument("--table", help="with a database URL: the table of student records or counts (schema.table)")
+    p.add_argument("--query", help="with a database URL: a SELECT giving student records or counts")
+    p.add_argument("--engine", default="auto", choices=["auto", "pandas", "duckdb", "spark"],
+                   help="where student records are counted: pandas (in memory), duckdb (out of core, the default "
+                   "for database URLs and student files over 256 MB), or spark (a data lake; needs pyspark)")
     p.add_argument("--mapping", type=Path, help="YAML column mapping for a file in another layout, or a ready "
                    "mapping by name: edfacts-acgr, idea618-child-count, crdc-school, crdc-school-files "
                    "(docs/mapping.md)")
@@ -51,10 +60,9 @@ def _screen_arguments(p: argparse.ArgumentParser) -> None:
 def run_screen(args: argparse.Namespace) -> int:
     from .. import privacy
     from ..formulas import write_csv
-    from ..load import load
     from ..screen import screen
 
-    data = load(args.file, mapping=args.mapping, sheet=args.sheet, set_aside=args.set_aside)
+    data = _data(args)
     if data.problems:
         from .. import problems
 
@@ -68,9 +76,18 @@ def run_screen(args: argparse.Namespace) -> int:
         print(filtered.line())
     for note in data.notes:
         print(f"note: {note}")
-    gaps = screen(data.counts, schools=args.schools or bool(args.school), comparison=args.comparison,
-                  reference=args.reference, min_n=args.min_n, min_cell=args.min_cell, measures=data.measures)
-    shown = privacy.protect(gaps, counts=data.counts, min_size=args.min_size, audience=not args.data_team)
+    # counted where it lies, a state's worth of cells: measurable gaps only, statements for the flagged ones
+    state = data.students is None and data.kind == "students" and len(data.counts) > STATE_CELLS
+    scale = {"keep": "all" if args.out else "measurable", "statements": "flagged"} if state else {}
+    from ..sources.progress import waiting
+
+    with waiting(f"screening {len(data.counts):,} cells"):
+        gaps = screen(data.counts, schools=args.schools or bool(args.school), comparison=args.comparison,
+                      reference=args.reference, min_n=args.min_n, min_cell=args.min_cell, measures=data.measures,
+                      **scale)
+    counts = blocks_of(data.counts, gaps) if state else data.counts
+    with waiting(f"hiding small groups in {len(gaps):,} gaps"):
+        shown = privacy.protect(gaps, counts=counts, min_size=args.min_size, audience=not args.data_team)
     shown = _filtered(shown, args)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -79,6 +96,40 @@ def run_screen(args: argparse.Namespace) -> int:
     if args.out:
         print(f"\nAll {len(shown):,} screened gaps written to {args.out}")
     return 0
+
+
+def _data(args: argparse.Namespace):
+    """The dataset to screen: a file loaded into pandas, or counts made where a big source lies."""
+    from ..errors import SuccessGapsError
+    from ..load import load
+    from ..sources.dataset import load_source, wants_source
+
+    if args.engine == "pandas" and (args.table or args.query):
+        raise SuccessGapsError("--engine pandas reads a file; --table and --query read a database")
+    if not wants_source(args.file, engine=args.engine) or (args.engine == "auto" and args.set_aside):
+        if args.table or args.query:
+            raise SuccessGapsError(f"{args.file}: --table and --query need a database URL such as "
+                                   "postgresql://host/db or duckdb:///state.duckdb")
+        return load(args.file, mapping=args.mapping, sheet=args.sheet, set_aside=args.set_aside)
+    if args.set_aside or args.sheet:
+        raise SuccessGapsError(f"--{'set-aside' if args.set_aside else 'sheet'} is for files read into memory "
+                               "(--engine pandas), not for a database or a big file counted where it lies")
+    return load_source(args.file, table=args.table, query=args.query, mapping=args.mapping,
+                       engine="spark" if args.engine == "spark" else "duckdb")
+
+
+def blocks_of(counts, gaps):
+    """The counts of the (year, district) blocks the gaps are in: all the privacy layer needs to hide them.
+
+    Every partition suppression works on (groups adding up to All students in a place, schools
+    adding up to their district, categories and shared denominators) lies inside one district
+    in one year, so the rest of a state's counts cannot change what is hidden in these gaps.
+    """
+    import pandas as pd
+
+    wanted = pd.MultiIndex.from_frame(gaps[["year", "district"]].astype({"district": str}).drop_duplicates())
+    have = pd.MultiIndex.from_arrays([counts["year"], counts["district"].astype(str)])
+    return counts[have.isin(wanted)].reset_index(drop=True)
 
 
 def _filtered(gaps, args: argparse.Namespace):
