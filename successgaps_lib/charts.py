@@ -55,7 +55,7 @@ from successgaps_lib.groups import (
     noun,
 )
 from successgaps_lib.privacy import REASON as PRIVACY_REASON
-from successgaps_lib.screen import GAP_PHRASE_COLUMNS, gap_phrases, incident_noun, measures_of, population_words
+from successgaps_lib.statements import GAP_PHRASE_COLUMNS, gap_phrases, incident_noun, measures_of, population_words
 from successgaps_lib.words import gap_interval, gap_words, school_year
 
 # --- Look ----------------------------------------------------------------------------------
