@@ -55,7 +55,7 @@ from successgaps_lib.groups import (
     noun,
 )
 from successgaps_lib.privacy import REASON as PRIVACY_REASON
-from successgaps_lib.screen import GAP_PHRASE_COLUMNS, gap_phrases, incident_noun, measures_of, population_words
+from successgaps_lib.statements import GAP_PHRASE_COLUMNS, gap_phrases, incident_noun, measures_of, population_words
 from successgaps_lib.words import gap_interval, gap_words, school_year
 
 # --- Look ----------------------------------------------------------------------------------
@@ -80,7 +80,10 @@ ROLE_STYLE: dict[str, dict] = {
 }
 INK = "#222222"  # text and neutral marks: near-black keeps contrast on paper and projectors
 NOTE_INK = "#444444"  # notes ("suppressed"): still above 9:1 contrast on white
-FONT_SIZE = 16  # axis labels, legends; titles are larger (read from the back of a room)
+FONT_SIZE = 16  # axis labels, legends, value labels; titles are larger (read from the back of a room)
+#: The widest a chart may be drawn (CSS px) so that FONT_SIZE still prints at 9 pt or more on a
+#: Letter page with the handout's margins (7 in = 504 pt of text width): 16 px x 504 / 896 = 9 pt.
+PRINT_WIDTH = 896
 SUPPRESSED = "suppressed"
 PRIVACY_NOTE = "suppressed to protect privacy"
 MAX_ROWS = 400  # a chart gets aggregates only; more rows than this means something upstream is wrong
@@ -97,7 +100,7 @@ CONFIG = {
                "orient": "top", "direction": "horizontal", "titleOrient": "left"},
     "header": {"labelFontSize": 18, "titleFontSize": 18, "labelColor": INK, "labelFontWeight": "bold",
                "labelAnchor": "start", "labelLimit": 600},
-    "text": {"fontSize": FONT_SIZE - 1, "color": INK},
+    "text": {"fontSize": FONT_SIZE, "color": INK},
     "view": {"stroke": None},
 }
 
@@ -353,6 +356,19 @@ def _rate_sentence(row, *, lead: str = "", measures=None) -> str:
     return text + "."
 
 
+#: A rate label goes left of its interval when the interval ends above this (the axis ends at 100%).
+_LABEL_LEFT_FROM = 0.62
+
+
+def _label_x(rate, low, high):
+    end = high if high is not None else rate
+    if end is None:
+        return None
+    if end > _LABEL_LEFT_FROM:
+        return low if low is not None else rate
+    return end
+
+
 def _rate_records(rows: pd.DataFrame, panels: Sequence[str]) -> pd.DataFrame:
     records = []
     for i, ((_, row), panel) in enumerate(zip(rows.iterrows(), panels, strict=True)):
@@ -375,7 +391,9 @@ def _rate_records(rows: pd.DataFrame, panels: Sequence[str]) -> pd.DataFrame:
                 "rate": rate,
                 "low": low,
                 "high": high,
-                "label_x": high if high is not None else rate,
+                # right of the interval, or left of it when that would run past 100%
+                "label_x": _label_x(rate, low, high),
+                "label_side": "left" if (high if high is not None else rate or 0) > _LABEL_LEFT_FROM else "right",
                 "label": label,
                 "rate_text": _pct(rate),
                 "ci": _ci(low, high),
@@ -435,7 +453,7 @@ def _prepare_related(gaps, *, group, outcomes, comparison=None, year=None, schoo
     meta = {"title": title,
             "subtitle": f"{group} compared with {comparison}. Lines show 95% confidence intervals.",
             "description": f"{title}. " + " ".join(sentences),
-            "facet": True, "facet_columns": min(len(rows), 2)}
+            "facet": True, "facet_columns": 1}  # one column: two would print under 9 pt
     return _rate_records(rows, panels), meta
 
 
@@ -667,6 +685,11 @@ def _prepare_composition(composition, *, dimension=None, outcome=None, year=None
             difference = shares["composition"] - shares["enrollment_share"]
         flag = _first(row, "e_formula_flag", "flagged", default=False)
         flagged = False if _missing(flag) else bool(flag)
+        # The E-formula's range is symmetric about the enrollment share: below its lower end the
+        # group is under-represented among the children with the outcome (for graduation, the harm).
+        limit = _num(_first(row, "e_formula_limit"))
+        fewer = (not flagged and limit is not None and None not in shares.values()
+                 and shares["composition"] < 2 * shares["enrollment_share"] - limit)
         reason = _first(row, "reason", default="")
         reason = reason if isinstance(reason, str) and not bool(_first(row, "measurable", default=True)) else ""
         a_group, n_group = _first(row, "a_group"), _first(row, "n_group")
@@ -674,6 +697,8 @@ def _prepare_composition(composition, *, dimension=None, outcome=None, year=None
             label = _pct(shares[measure])
             if measure == "composition" and flagged:
                 label += "  (more than expected)"
+            elif measure == "composition" and fewer:
+                label += "  (fewer than expected)"
             records.append({
                 "group": str(row["group"]), "measure": name, "share": shares[measure], "label": label,
                 "composition": _pct(shares["composition"]), "enrollment_share": _pct(shares["enrollment_share"]),
@@ -688,6 +713,7 @@ def _prepare_composition(composition, *, dimension=None, outcome=None, year=None
                              f"({_count(a_group)}) against {_pct(shares['enrollment_share'])} of enrollment "
                              f"({_children_count(n_group)}): {_gap(difference)}"
                              + (", more than expected by the E-formula" if flagged else "")
+                             + (", fewer than expected by the E-formula" if fewer else "")
                              + (f" (not measurable: {reason})" if reason else ""))
     if not records:
         raise ValueError(f"the composition chart found no groups of {dimension!r}")
@@ -764,9 +790,10 @@ def _rate_panels(frame: pd.DataFrame, meta: dict):
                        ("reason", "Note"))
     y = alt.Y("who:N", sort=alt.EncodingSortField("order", op="min"), title=None,
               axis=alt.Axis(labelFontWeight="bold", ticks=False, domain=False, labelPadding=14))
-    # One shared, explicit scale: panels compare at a glance and labels get room on the right.
-    scale = alt.Scale(domain=[0, min(1.0, max(_known(frame, "label_x") or [1.0]) * 1.05 + 0.02)], nice=False)
-    x = alt.X("rate:Q", title="Rate", axis=alt.Axis(format=".0%", tickCount=5), scale=scale)
+    # One shared scale from 0 to a labelled 100%: panels compare at a glance, and a rate is read
+    # against the whole. Labels sit beside the interval line, never on it.
+    scale = alt.Scale(domain=[0, 1], nice=False)
+    x = alt.X("rate:Q", title="Rate", axis=alt.Axis(format=".0%", values=[0, 0.2, 0.4, 0.6, 0.8, 1]), scale=scale)
     color = alt.Color("role:N", scale=scales["color"], legend=None)
     base = alt.Chart().encode(y=y)
     ci = base.mark_rule(strokeWidth=3).encode(
@@ -776,12 +803,13 @@ def _rate_panels(frame: pd.DataFrame, meta: dict):
     points = base.mark_point(filled=True, size=260, stroke=INK, strokeWidth=1, opacity=1).encode(
         x=x, color=color, shape=alt.Shape("role:N", scale=scales["shape"], legend=None), tooltip=tooltip,
     ).transform_filter(valid)
-    labels = base.mark_text(align="left", dx=10, fontWeight="bold").encode(
-        x=alt.X("label_x:Q", scale=scale), text="label:N").transform_filter(valid)
+    labels = [base.mark_text(align=side, dx=10 if side == "left" else -10, fontWeight="bold").encode(
+        x=alt.X("label_x:Q", scale=scale), text="label:N").transform_filter(
+        f"{valid} && datum.label_side == '{'right' if side == 'left' else 'left'}'") for side in ("left", "right")]
     notes = base.mark_text(align="left", dx=4, fontStyle="italic", color=NOTE_INK).encode(
         x=alt.value(0), text=alt.value(PRIVACY_NOTE), tooltip=tooltip,
     ).transform_filter(f"!({valid})")
-    layers = alt.layer(ci, points, labels, notes, data=_for_altair(frame))
+    layers = alt.layer(ci, points, *labels, notes, data=_for_altair(frame))
     if not meta["facet"]:
         return layers.properties(width=560, height=alt.Step(56))
     return layers.properties(width=460 if meta["facet_columns"] > 1 else 560, height=alt.Step(52)).facet(
@@ -803,7 +831,8 @@ def _trend(frame: pd.DataFrame, meta: dict):
               scale=alt.Scale(domain=[years[0] - 0.45, years[-1] + 0.45], nice=False, zero=False),
               axis=alt.Axis(values=years, grid=False, labelPadding=8,
                             labelExpr="(datum.value - 1) + '-' + slice(toString(datum.value), 2)"))
-    y = alt.Y("rate:Q", title="Rate", axis=alt.Axis(format=".0%"), scale=alt.Scale(zero=True))
+    y = alt.Y("rate:Q", title="Rate", axis=alt.Axis(format=".0%", values=[i / 10 for i in range(11)]),
+              scale=alt.Scale(domain=[0, 1], nice=False))
     legend = alt.Legend(title=None, symbolType="stroke", symbolStrokeWidth=3, symbolSize=900)
     color = alt.Color("who:N", scale=scales["color"], legend=legend)
     tooltip = _tooltip(("school_year", "School year"), ("who", "Children"), ("label", "Rate"), ("ci", "95% CI"),
@@ -877,7 +906,8 @@ def _composition(frame: pd.DataFrame, meta: dict):
     measures = meta["measures"]
     y = alt.Y("group:N", sort=meta["order"], title=None,
               axis=alt.Axis(ticks=False, domain=False, labelPadding=10))
-    legend = alt.Legend(title=None, orient="top", direction="vertical", symbolType="square")
+    legend = alt.Legend(title=None, orient="top", direction="vertical", symbolType="square",
+                        labelLimit=PRINT_WIDTH - 80)  # the measures are long sentences: never cut them
     scale = alt.Scale(domain=[0, min(1.0, max(_known(frame, "share") or [1.0]) * 1.25 + 0.03)], nice=False)
     x = alt.X("share:Q", title="Share", axis=alt.Axis(format=".0%", tickCount=6), scale=scale)
     tooltip = _tooltip(("group", "Group"), ("composition", "Share of the children with the outcome"),

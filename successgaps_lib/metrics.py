@@ -47,7 +47,9 @@ import pandas as pd
 import pyarrow as pa
 
 from successgaps_lib.groups import ALL_STUDENTS, COMPARISONS, GROUPS, OUTCOMES, dimensions_of, groups_of
-from successgaps_lib.table import DISTRICT_LEVEL, KEY, as_counts
+from successgaps_lib.statements import higher_is_better
+from successgaps_lib.statements import statements as _write_statements
+from successgaps_lib.table import CONFIDENCE, DISTRICT_LEVEL, KEY, STATE_COMPARISON, as_counts
 
 #: Default minimum cell size (numerator) and n-size (denominator): the largest values
 #: 34 CFR 300.647(b)(1)(iv) presumes reasonable. Pass your state's values.
@@ -63,7 +65,6 @@ MIN_N = 30
 #: the question.
 DIFFERENCE_THRESHOLD = 0.05
 RR_THRESHOLD = 2.0
-CONFIDENCE = 0.95
 #: Multi-year rule: a state may wait for up to three consecutive years above its threshold.
 CONSECUTIVE_YEARS = 3
 _TOLERANCE = 1e-9  # so that 15% vs 10% meets a 5-point threshold despite binary floats
@@ -78,7 +79,6 @@ GAPS_COLUMNS = [
     "rr_reason",  # "" when the risk ratio is calculated, else why not (cell size, ...)
     "confidence",  # the confidence level of every interval on the row
 ]
-STATE_COMPARISON = "all other children in the state"
 SUPPRESSED = "count suppressed in the source file"
 
 
@@ -240,14 +240,6 @@ def _lookup(labels: pd.Series, value) -> np.ndarray:
     """``value(label)`` for each row, computed once per distinct label (fast on millions of rows)."""
     codes, uniques = pd.factorize(labels)
     return np.array([value(u) for u in uniques])[codes] if len(uniques) else np.array([])
-
-
-def higher_is_better(outcomes: pd.Series) -> np.ndarray:
-    """For each outcome id, whether a higher rate is better (ValueError naming unknown ids)."""
-    unknown = sorted(set(pd.unique(outcomes)) - set(OUTCOMES), key=str)
-    if unknown:
-        raise ValueError(f"unknown outcome id(s) {unknown}; expected ids of groups.OUTCOMES")
-    return _lookup(outcomes, lambda o: OUTCOMES[o].higher_is_better).astype(bool)
 
 
 def _factorize(column: pd.Series) -> tuple[np.ndarray, list]:
@@ -669,9 +661,7 @@ def compare(
         keep=keep)
     gaps = pd.DataFrame(finish(), copy=False)  # copy=False: no consolidation copy of millions of rows
     if statements and len(gaps):
-        from successgaps_lib.screen import statements as build  # screen imports this module
-
-        gaps["statement"] = build(gaps)
+        gaps["statement"] = _write_statements(gaps)
     return gaps
 
 

@@ -1204,7 +1204,7 @@ def _streak_after_hiding(out: pd.DataFrame, hide: np.ndarray) -> np.ndarray:
 
 
 def _hidden_statements(rows: pd.DataFrame) -> list[str]:
-    from successgaps_lib.screen import group_noun  # screen imports metrics; keep this module light
+    from successgaps_lib.statements import group_noun  # wording: only when a statement is rewritten
 
     texts = []
     for row in rows.itertuples(index=False):

@@ -105,3 +105,9 @@ STUDENT_OUTCOMES = [
     "suspended_out_of_school", "suspended_in_school", "expelled", "chronically_absent",
 ]
 STUDENT_COLUMNS = [*STUDENT_ATTRIBUTES, *STUDENT_OUTCOMES]
+
+
+#: The confidence level of every interval unless a table says otherwise (its ``confidence`` column).
+CONFIDENCE = 0.95
+#: The comparison of a group in a district with all other children in the state (the ARR's).
+STATE_COMPARISON = "all other children in the state"
