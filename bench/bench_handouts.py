@@ -71,6 +71,13 @@ def report(label: str, seconds: float, count: int, timings: dict) -> None:
     sums = {k: sum(t.get(k, 0.0) for t in timings.values()) for k in STAGES}
     print("  " + " ".join([f"{'sum':>8}", *(f"{sums[k]:>8.2f}" for k in STAGES)])
           + "   (work in all workers; wall time is lower when meetings overlap)")
+    # "documents" holds pages, e-mails and decks: the slowest step is among the stages that do not overlap
+    steps = {k: v for k, v in sums.items() if k != "documents"}
+    (meeting, stage), worst = max((((n, k), t.get(k, 0.0)) for n, t in timings.items() for k in steps),
+                                  key=lambda item: item[1])
+    slowest = max(steps, key=steps.get)
+    print(f"  slowest step: {slowest} ({steps[slowest]:.1f} s over all meetings); slowest single step: "
+          f"meeting {meeting} {stage} ({worst:.1f} s)")
 
 
 def main() -> int:
