@@ -21,13 +21,11 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,12 +100,6 @@ def in_kernel(changes: int) -> tuple[float, float]:
     return worst, floor
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def redraw_ms(page, select: str, label: str, watched: str) -> float:
     page.evaluate(WATCH, watched)
     start = page.evaluate(CHOOSE, [select, label])
@@ -127,27 +119,15 @@ def in_browser(changes: int) -> tuple[float, float] | None:
     if not Path(CHROMIUM).is_file():
         print(f"explorer in the browser: skipped ({CHROMIUM} is missing; `make setup` installs it as root)")
         return None
-    import nbformat
     from playwright.sync_api import sync_playwright
 
     folder = Path(tempfile.mkdtemp(prefix="bench-explore-"))
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in NOTEBOOK_CELLS])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(notebook, folder / "explore.ipynb")
-    port = free_port()
-    voila = [sys.executable, "-m", "voila", str(folder / "explore.ipynb"), "--no-browser", f"--port={port}",
-             "--Voila.ip=127.0.0.1", "--ServerApp.token=", *present.template_arguments(folder)]
+    serving = present.serve_notebook(NOTEBOOK_CELLS, folder)
     log = (folder / "voila.log").open("w")
-    server = subprocess.Popen(voila, cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=present.template_env(folder))
-    url = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen(serving.argv, cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=serving.env)
+    url = serving.url
     try:
-        for _ in range(300):
-            try:
-                urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url + "voila/static/voila.js",
-                                                                                 timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
+        present.wait_until_answering(url, server)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": 1366, "height": 900})

@@ -409,8 +409,7 @@ def build(settings: Settings, runtime: Path) -> Launch:
         raise ConfigError(f"meeting {settings.first_meeting} is not in the workbook's schedule")
     pools = pool_sizes(settings, dashboards, first)
 
-    share = runtime / "share"
-    shutil.copytree(TEMPLATES / TEMPLATE, share / "voila" / "templates" / TEMPLATE)
+    share = _share_template(runtime)
     meeting_index.write_index(share / "voila" / "templates" / TEMPLATE, workbook_dir)  # the meetings, next first
     config_dir = runtime / "config"
     config_dir.mkdir()
@@ -424,29 +423,50 @@ def build(settings: Settings, runtime: Path) -> Launch:
     env[ENV_WORKBOOK] = str(workbook_dir)
     env[ENV_READY] = str(runtime / "ready")
     env[ENV_CACHE] = str(runtime / "cache")
-    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(share), env.get("JUPYTER_PATH", "")) if p)
+    env = _with_template_path(env, share)
     env.setdefault("PYTHONUNBUFFERED", "1")
     argv = [sys.executable, "-m", SERVER_MODULE, *voila_arguments(settings, served, config_dir, preheat=bool(pools))]
     return Launch(argv=argv, env=env, served=served, runtime=runtime, dashboards=dashboards, first=first,
                   pools=pools, settings=settings, members=members)
 
 
-def template_arguments(folder: Path) -> list[str]:
-    """Voila arguments that serve any notebook with our offline template, copied under ``folder``.
-
-    For a notebook of one's own (the explorer, say) in plain ``voila``: Voila's own template
-    links Font Awesome from a CDN. Use with ``template_env(folder)``.
-    """
+def _share_template(folder: Path) -> Path:
+    """Our Voila template copied to ``folder/share/voila/templates/`` (once); returns ``folder/share``."""
     share = Path(folder) / "share"
     if not (share / "voila" / "templates" / TEMPLATE).is_dir():
         shutil.copytree(TEMPLATES / TEMPLATE, share / "voila" / "templates" / TEMPLATE)
-    return [f"--VoilaConfiguration.template={TEMPLATE}", "--VoilaConfiguration.allow_template_override=NO"]
+    return share
 
 
-def template_env(folder: Path) -> dict[str, str]:
-    """The environment in which Voila finds the template ``template_arguments`` copied."""
-    share = str(Path(folder) / "share")
-    return {**os.environ, "JUPYTER_PATH": os.pathsep.join(p for p in (share, os.environ.get("JUPYTER_PATH", "")) if p)}
+def _with_template_path(env: Mapping[str, str], share: Path) -> dict[str, str]:
+    """``env`` with ``share`` first on ``JUPYTER_PATH``, where Voila finds our template."""
+    return {**env, "JUPYTER_PATH": os.pathsep.join(p for p in (str(share), env.get("JUPYTER_PATH", "")) if p)}
+
+
+@dataclass(frozen=True)
+class NotebookServer:
+    """How to serve one notebook of one's own in Voila with our offline template (``serve_notebook``)."""
+
+    argv: list[str]
+    env: dict[str, str]
+    url: str
+
+
+def serve_notebook(cells: list[str], runtime: Path) -> NotebookServer:
+    """Voila on a free 127.0.0.1 port for a notebook of these code ``cells`` (the explorer, say),
+    written with our template under ``runtime``: Voila's own template links Font Awesome from a
+    CDN. No token (tests, benchmarks). Start ``argv`` with ``env`` in ``runtime``, then
+    ``wait_until_answering(url, process)``.
+    """
+    notebook = Path(runtime) / "notebook.ipynb"
+    written = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    written.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(written, notebook)
+    port = free_port("127.0.0.1")
+    argv = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+            "--ServerApp.token=", f"--VoilaConfiguration.template={TEMPLATE}",
+            "--VoilaConfiguration.allow_template_override=NO"]
+    return NotebookServer(argv, _with_template_path(os.environ, _share_template(runtime)), f"http://127.0.0.1:{port}/")
 
 
 def runtime_folder() -> Path:
@@ -454,14 +474,18 @@ def runtime_folder() -> Path:
     return Path(tempfile.mkdtemp(prefix="successgaps-present-"))
 
 
-def with_free_port(settings: Settings) -> Settings:
-    """``settings`` with a port nobody listens on now (for tests and benchmarks)."""
+def free_port(ip: str) -> int:
+    """A port nobody listens on now at ``ip``."""
     import socket
 
     with socket.socket() as s:
-        s.bind((settings.ip, 0))
-        port = s.getsockname()[1]
-    return replace(settings, port=port, port_retries=0)
+        s.bind((ip, 0))
+        return s.getsockname()[1]
+
+
+def with_free_port(settings: Settings) -> Settings:
+    """``settings`` with a port nobody listens on now (for tests and benchmarks)."""
+    return replace(settings, port=free_port(settings.ip), port_retries=0)
 
 
 def wait_until_up(launch: Launch, process, timeout: float = 120.0) -> None:
@@ -470,38 +494,66 @@ def wait_until_up(launch: Launch, process, timeout: float = 120.0) -> None:
     Raises ConfigError if the server stops or time runs out.
     """
     import time
-    import urllib.error
-    import urllib.request
 
-    # The server is on this machine: never ask a proxy from http_proxy/HTTPS_PROXY (a proxy
-    # that cannot reach 127.0.0.1 would leave us waiting for ever, as on networks locked down
-    # to a registry proxy).
-    handlers: list = [urllib.request.ProxyHandler({})]
-    if launch.settings.certfile:  # our own server on this machine, whatever certificate it shows
-        import ssl
-
-        handlers.append(urllib.request.HTTPSHandler(context=ssl._create_unverified_context()))
-    opener = urllib.request.build_opener(*handlers)
+    opener = _local_opener(bool(launch.settings.certfile))
     deadline = time.monotonic() + timeout
     answering = False
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ConfigError(f"the dashboard server stopped at start-up (exit code {process.returncode}); "
-                              "see the messages above")
-        if not answering:
-            try:
-                with opener.open(launch.base_url + "voila/static/voila.js", timeout=2):
-                    answering = True
-            except urllib.error.HTTPError:
-                answering = True  # it answers (e.g. 403 before login): it is up
-            except OSError:
-                pass
+        _still_running(process)
+        answering = answering or _answers(opener, launch.base_url)
         if answering and heated(launch) >= sum(launch.pools.values()):
             return
         time.sleep(0.2)
     state = (f"{heated(launch)} of {sum(launch.pools.values())} kernels had built their dashboard"
              if answering else f"nothing answered at {launch.base_url}")
     raise ConfigError(f"the dashboard server was not ready within {timeout:.0f} s ({state})")
+
+
+def wait_until_answering(url: str, process, timeout: float = 120.0) -> None:
+    """Wait until the Voila server at ``url`` answers (``serve_notebook``); ConfigError if it stops or
+    time runs out."""
+    import time
+
+    opener = _local_opener(url.startswith("https:"))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _still_running(process)
+        if _answers(opener, url):
+            return
+        time.sleep(0.2)
+    raise ConfigError(f"the dashboard server was not ready within {timeout:.0f} s (nothing answered at {url})")
+
+
+def _local_opener(https: bool):
+    """An opener for our own server on this machine: never through a proxy from http_proxy/HTTPS_PROXY
+    (one that cannot reach 127.0.0.1 would leave us waiting for ever, as on networks locked down to a
+    registry proxy), and over HTTPS whatever certificate it shows."""
+    import urllib.request
+
+    handlers: list = [urllib.request.ProxyHandler({})]
+    if https:
+        import ssl
+
+        handlers.append(urllib.request.HTTPSHandler(context=ssl._create_unverified_context()))
+    return urllib.request.build_opener(*handlers)
+
+
+def _answers(opener, base_url: str) -> bool:
+    import urllib.error
+
+    try:
+        with opener.open(base_url + "voila/static/voila.js", timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True  # it answers (e.g. 403 before login): it is up
+    except OSError:
+        return False
+
+
+def _still_running(process) -> None:
+    if process.poll() is not None:
+        raise ConfigError(f"the dashboard server stopped at start-up (exit code {process.returncode}); "
+                          "see the messages above")
 
 
 def heated(launch: Launch) -> int:

@@ -1,6 +1,6 @@
 """The interactive explorer in Voila, in a real browser: offline, linked both ways, private.
 
-Voila, with our template (``present.template_arguments``: Voila's own links Font Awesome from a
+Voila, with our template (``present.serve_notebook``: Voila's own links Font Awesome from a
 CDN), serves a notebook that shows ``explore(demo workbook)`` to Debian's Chromium. A change of
 a drop-down redraws the chart, a click on a school in the chart moves the drop-down, and
 nothing leaves 127.0.0.1 (the ``new_context`` fixture fails the test on any such request).
@@ -8,15 +8,10 @@ nothing leaves 127.0.0.1 (the ``new_context`` fixture fails the test on any such
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
-import nbformat
 import pytest
 
 from successgaps_lib import present
@@ -31,29 +26,12 @@ CELL = ("from successgaps_lib.interactive import explore\n"
 @pytest.fixture(scope="module")
 def explorer_url(tmp_path_factory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("explorer")
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CELL)])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(notebook, folder / "explore.ipynb")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    serving = present.serve_notebook([CELL], folder)
     log = (folder / "voila.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "voila", str(folder / "explore.ipynb"), "--no-browser",
-                               f"--port={port}", "--Voila.ip=127.0.0.1", "--ServerApp.token=",
-                               *present.template_arguments(folder)],
-                              cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=present.template_env(folder))
-    url = f"http://127.0.0.1:{port}/"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    server = subprocess.Popen(serving.argv, cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=serving.env)
+    url = serving.url
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                opener.open(url + "voila/static/voila.js", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError(f"voila did not start: {Path(log.name).read_text()[-2000:]}") from None
-                time.sleep(0.2)
+        present.wait_until_answering(url, server)
         yield url
     finally:
         server.terminate()
