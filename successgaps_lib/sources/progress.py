@@ -26,23 +26,17 @@ def reading(source, what: str = "reading rows", *, file=None):
     total = source.rows if source.duckdb is not None else None
     bar = tqdm(total=total, desc=what, unit=" rows", unit_scale=True, delay=DELAY, disable=None,
                file=file or sys.stderr, leave=False, dynamic_ncols=True)
-    stop = threading.Event()
-
     def poll():
-        while not stop.wait(0.25):
-            done = _done(source)
-            if done is not None and total:
-                bar.update(max(0, min(total, int(done * total)) - bar.n))
-            else:
-                bar.refresh()
+        done = _done(source)
+        if done is not None and total:
+            bar.update(max(0, min(total, int(done * total)) - bar.n))
+        else:
+            bar.refresh()
 
-    thread = threading.Thread(target=poll, daemon=True, name="successgaps-progress")
-    thread.start()
     try:
-        yield bar
+        with _every(0.25, poll):
+            yield bar
     finally:
-        stop.set()
-        thread.join()
         if total and not bar.disable:
             bar.update(total - bar.n)
         bar.close()
@@ -66,17 +60,26 @@ def waiting(what: str, *, file=None):
 
     bar = tqdm(total=None, desc=what, bar_format="{desc}: {elapsed}", delay=DELAY, disable=None,
                file=file or sys.stderr, leave=False, dynamic_ncols=True)
+    try:
+        with _every(0.5, bar.refresh):
+            yield bar
+    finally:
+        bar.close()
+
+
+@contextlib.contextmanager
+def _every(seconds: float, call):
+    """Run ``call()`` every ``seconds`` in a thread of its own while the block runs."""
     stop = threading.Event()
 
-    def tick():
-        while not stop.wait(0.5):
-            bar.refresh()
+    def run():
+        while not stop.wait(seconds):
+            call()
 
-    thread = threading.Thread(target=tick, daemon=True, name="successgaps-progress")
+    thread = threading.Thread(target=run, daemon=True, name="successgaps-progress")
     thread.start()
     try:
-        yield bar
+        yield
     finally:
         stop.set()
         thread.join()
-        bar.close()
