@@ -7,7 +7,7 @@ import json
 import multiprocessing
 import sqlite3
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -20,25 +20,17 @@ from successgaps_lib.groups import MAX_ROOT_CAUSES, RATING_SCALE, ROLES
 from successgaps_lib.rubric import load_rubric
 from successgaps_lib.store import DEFAULT_NAME, SCHEMA_VERSION, TABLES, Store, TeamWorkError
 from successgaps_lib.teamwork import progress_against_target, side_by_side
+from tests.clock import TickingClock
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_WORK = ROOT / "data" / "demo" / "workbook" / "team_work.json"
 
 
-class Clock:
-    """A clock that moves one second per call, so tests know every timestamp."""
-
-    def __init__(self, start=datetime(2025, 10, 7, 16, 0, tzinfo=UTC)):
-        self.now = start
-
-    def __call__(self):
-        self.now += timedelta(seconds=1)
-        return self.now
 
 
 @pytest.fixture
 def store(tmp_path):
-    with Store.open(tmp_path, by="Facilitator", clock=Clock()) as s:
+    with Store.open(tmp_path, by="Facilitator", clock=TickingClock(datetime(2025, 10, 7, 16, 0, tzinfo=UTC))) as s:
         s.add_member("Ana Diaz", "parent", "ana@example.org")
         s.add_member("Ben Okoro", "leader")
         yield s

@@ -4,7 +4,7 @@ tables the widgets and handouts show (successgaps_lib.teamwork)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,19 +26,13 @@ from successgaps_lib.widgets import (
     progress_view,
     root_cause_view,
 )
+from tests.clock import TickingClock
 
 ROOT = Path(__file__).resolve().parents[1]
 DB = "data_based_decision_making"
 CR = "cultural_responsiveness"
 
 
-class Clock:
-    def __init__(self):
-        self.now = datetime(2026, 3, 31, 15, 0, tzinfo=UTC)
-
-    def __call__(self):
-        self.now += timedelta(seconds=1)
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +42,7 @@ def rubric():
 
 @pytest.fixture
 def store(tmp_path):
-    with Store.open(tmp_path, by="Karen", clock=Clock()) as s:
+    with Store.open(tmp_path, by="Karen", clock=TickingClock(datetime(2026, 3, 31, 15, 0, tzinfo=UTC))) as s:
         for name, role in (("Ana", "parent"), ("Ben", "leader"), ("Cy", "special_education_teacher")):
             s.add_member(name, role)
         yield s

@@ -4,7 +4,7 @@ status line sits beside the control it is about. Driven as a user would: set val
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import ipywidgets as widgets
 import pytest
@@ -21,15 +21,7 @@ from successgaps_lib.widgets import (
     progress_view,
     root_cause_view,
 )
-
-
-class Clock:
-    def __init__(self):
-        self.now = datetime(2026, 3, 31, 15, 0, tzinfo=UTC)
-
-    def __call__(self):
-        self.now += timedelta(seconds=1)
-        return self.now
+from tests.clock import TickingClock
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +31,7 @@ def rubric():
 
 @pytest.fixture
 def store(tmp_path):
-    with Store.open(tmp_path, by="Karen", clock=Clock()) as s:
+    with Store.open(tmp_path, by="Karen", clock=TickingClock(datetime(2026, 3, 31, 15, 0, tzinfo=UTC))) as s:
         for name, role in (("Ana", "parent"), ("Ben", "leader")):
             s.add_member(name, role)
         yield s
