@@ -187,6 +187,17 @@ def _other_level(current: str) -> str:
     return RATING_SCALE[0] if current == RATING_SCALE[-1] else RATING_SCALE[-1]
 
 
+def _rate_first_indicator(page, workbook, member: str) -> tuple[str, str]:
+    """Give the page's first rating row another level than the store holds; wait until it is saved."""
+    indicator, radio = _rating_rows(page)[0]
+    with Store.open(workbook) as store:
+        before = store.ratings(member).set_index("indicator")["rating"].get(indicator, "")
+    level = _other_level(before)
+    _choose(radio, level)
+    wait_for_text(page.locator(".sg-dashboard"), "Saved at")
+    return indicator, level
+
+
 def _cell(page, member: str, indicator: str) -> str:
     """The side-by-side grid's cell for one member and indicator (facilitator view)."""
     return page.evaluate("""([member, indicator]) => {
@@ -211,12 +222,7 @@ def test_a_rating_survives_a_reload_and_shows_on_another_screen(server, new_cont
     show_tab(page, "Members' ratings")
     dropdown(page, "Your name").select_option(label=member)
     page.wait_for_timeout(500)
-    indicator, radio = _rating_rows(page)[0]
-    with Store.open(server.workbook) as store:
-        before = store.ratings(member).set_index("indicator")["rating"].get(indicator, "")
-    level = _other_level(before)
-    _choose(radio, level)
-    wait_for_text(page.locator(".sg-dashboard"), "Saved at")
+    indicator, level = _rate_first_indicator(page, server.workbook, member)
 
     # the room's screen picks it up without anyone pressing anything
     deadline = time.monotonic() + 20

@@ -13,7 +13,7 @@ import pytest
 from successgaps_lib import workbook as wbk
 from successgaps_lib.store import Store
 from tests.browser.conftest import ARTIFACTS, SCREENSHOTS, start_server, stop_server
-from tests.browser.test_dashboards import ERROR_TEXT, _cell, _choose, _other_level, _rating_rows, wait_for_text
+from tests.browser.test_dashboards import ERROR_TEXT, _cell, _rate_first_indicator, wait_for_text
 from tests.demo_copy import copy_demo_workbook
 from tests.test_homework_links import later_years
 
@@ -40,12 +40,7 @@ def test_a_member_rates_through_their_link_and_the_room_sees_it(server, new_cont
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "member-link.png"), full_page=False)
     assert not ERROR_TEXT.search(page.locator("body").inner_text())
-    indicator, radio = _rating_rows(page)[0]
-    with Store.open(server.workbook) as store:
-        before = store.ratings(member).set_index("indicator")["rating"].get(indicator, "")
-    level = _other_level(before)
-    _choose(radio, level)
-    wait_for_text(page.locator(".sg-dashboard"), "Saved at")
+    indicator, level = _rate_first_indicator(page, server.workbook, member)
     with Store.open(server.workbook) as store:
         last = store.history("ratings", f"{member} | {indicator}").iloc[-1]
     assert (last["who"], last["route"], last["new"]) == (member, "link", level)
