@@ -360,13 +360,13 @@ def _rate_sentence(row, *, lead: str = "", measures=None) -> str:
 _LABEL_LEFT_FROM = 0.62
 
 
-def _label_x(rate, low, high):
+def _label_place(rate, low, high) -> tuple[float | None, str]:
+    """Where a rate's label goes and how it is aligned there: after the interval's end (``left``:
+    the text runs right), or before its start (``right``) when it would otherwise run past 100%."""
     end = high if high is not None else rate
-    if end is None:
-        return None
-    if end > _LABEL_LEFT_FROM:
-        return low if low is not None else rate
-    return end
+    if end is not None and end > _LABEL_LEFT_FROM:
+        return (low if low is not None else rate), "right"
+    return end, "left"
 
 
 def _rate_records(rows: pd.DataFrame, panels: Sequence[str]) -> pd.DataFrame:
@@ -391,9 +391,7 @@ def _rate_records(rows: pd.DataFrame, panels: Sequence[str]) -> pd.DataFrame:
                 "rate": rate,
                 "low": low,
                 "high": high,
-                # right of the interval, or left of it when that would run past 100%
-                "label_x": _label_x(rate, low, high),
-                "label_side": "left" if (high if high is not None else rate or 0) > _LABEL_LEFT_FROM else "right",
+                **dict(zip(("label_x", "label_align"), _label_place(rate, low, high), strict=True)),
                 "label": label,
                 "rate_text": _pct(rate),
                 "ci": _ci(low, high),
@@ -803,9 +801,9 @@ def _rate_panels(frame: pd.DataFrame, meta: dict):
     points = base.mark_point(filled=True, size=260, stroke=INK, strokeWidth=1, opacity=1).encode(
         x=x, color=color, shape=alt.Shape("role:N", scale=scales["shape"], legend=None), tooltip=tooltip,
     ).transform_filter(valid)
-    labels = [base.mark_text(align=side, dx=10 if side == "left" else -10, fontWeight="bold").encode(
+    labels = [base.mark_text(align=align, dx=10 if align == "left" else -10, fontWeight="bold").encode(
         x=alt.X("label_x:Q", scale=scale), text="label:N").transform_filter(
-        f"{valid} && datum.label_side == '{'right' if side == 'left' else 'left'}'") for side in ("left", "right")]
+        f"{valid} && datum.label_align == '{align}'") for align in ("left", "right")]
     notes = base.mark_text(align="left", dx=4, fontStyle="italic", color=NOTE_INK).encode(
         x=alt.value(0), text=alt.value(PRIVACY_NOTE), tooltip=tooltip,
     ).transform_filter(f"!({valid})")
