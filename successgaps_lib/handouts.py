@@ -688,7 +688,7 @@ def build_meeting(workbook: wbk.Workbook, job: _Job, out: Path, dirs: list[Path]
         t = time.perf_counter()
         page = export_handout(nb, context, dirs, str(executed))
         context["executed_notebook"] = nb  # the slides show the charts the handout shows
-        pages.append(_write(folder / f"meeting-{number:02d}-{HANDOUT}.html", page))
+        pages.append(write_page(folder / f"meeting-{number:02d}-{HANDOUT}.html", page))
         timings["html"] = time.perf_counter() - t
         tick(pages[-1].name)
     t = time.perf_counter()
@@ -721,7 +721,9 @@ def build_meeting(workbook: wbk.Workbook, job: _Job, out: Path, dirs: list[Path]
     return files, timings
 
 
-def _write(path: Path, text: str) -> Path:
+def write_page(path: Path, text: str) -> Path:
+    """Write a document (UTF-8); every HTML page goes through here, so that its dates, school years
+    and intervals are kept on one line in print (``nowrap.keep_together``)."""
     if path.suffix == ".html":
         text = keep_together(text)  # dates and intervals never broken across printed lines
     path.write_text(text, encoding="utf-8")
@@ -734,13 +736,13 @@ def build_document(spec: DocumentSpec, context: Mapping[str, Any], dirs: list[Pa
                    stem: Path) -> tuple[list[Path], list[Path]]:
     """Write one document of documents.yml; returns (HTML pages to print to PDF, other files)."""
     if spec.format == "text":
-        return [], [_write(stem.with_suffix(".txt"), render_text(spec, context, dirs))]
+        return [], [write_page(stem.with_suffix(".txt"), render_text(spec, context, dirs))]
     if spec.format == "deck":
         from .kit.deck import build_deck
 
         return [], build_deck(spec, context, dirs, stem)
     body = document_body(spec, context, dirs)
-    page = _write(stem.with_suffix(".html"), render_page(spec, context, dirs, body))
+    page = write_page(stem.with_suffix(".html"), render_page(spec, context, dirs, body))
     if not spec.word:
         return [page], []
     from .kit.word import write_docx

@@ -63,9 +63,8 @@ def write_sheets(work: Assignment, folder: Path, *, links: Mapping[str, str] | N
     pages = []
     for member in work.members if members is None else members:
         path = folder / f"{file_stem(work, member, handed_out)}.html"
-        path.write_text(sheet_html(work, member, links.get(member.name, ""), dirs), encoding="utf-8")
-        pages.append(path)
-        tick(path.name)
+        pages.append(handouts.write_page(path, sheet_html(work, member, links.get(member.name, ""), dirs)))
+        tick(pages[-1].name)
     files = list(pages)
     if printer is not None:
         for page in pages:

@@ -81,7 +81,7 @@ def deck_slides(words: dict, meeting) -> list[Slide]:
     """The slides of one meeting. ``meeting`` is a ``meeting.Meeting`` (or anything with its
     ``workbook``, ``number``, ``context``, ``statement_text`` and ``slides()``)."""
     from ..charts import SvgFigure
-    from ..handouts import clock, long_date
+    from ..words import clock, long_date
 
     titles = {**DEFAULT_TITLES, **(words.get("titles") or {})}
     notes = words.get("notes") or {}
@@ -173,7 +173,7 @@ def build_deck(spec, context: dict, dirs: list[Path], stem: Path) -> list[Path]:
     When the meeting's notebook ran in this build (``context["executed_notebook"]``), its charts
     and statement are used; otherwise they are drawn from the data (``meeting.Meeting``).
     """
-    from ..handouts import _environment, _head, check_self_contained
+    from ..handouts import _environment, _head, check_self_contained, write_page
     from ..meeting import Meeting
 
     workbook, number = context["workbook"], context["meeting"].number
@@ -191,7 +191,7 @@ def build_deck(spec, context: dict, dirs: list[Path], stem: Path) -> list[Path]:
     head = _head(env, dirs, title, f"{workbook.name} · Meeting {number} · {spec.title}")
     page = env.get_template(spec.template).render(head=head, slides=slides, workbook=workbook)
     html_file = stem.with_suffix(".html")
-    html_file.write_text(check_self_contained(page, spec.template), encoding="utf-8")
+    write_page(html_file, check_self_contained(page, spec.template))
     return [html_file, write_pptx(slides, stem.with_suffix(".pptx"), title=title, footer=workbook.name)]
 
 
